@@ -1,0 +1,11 @@
+from .models import Role, scope_of
+
+
+def roles(request):
+    """What the navigation needs to show only what the signed-in user may use."""
+    scope = scope_of(request.user)
+    return {
+        "scope": scope,
+        "can_manage_people": scope.is_superuser or bool(scope.municipality_ids or scope.managed_organisation_ids),
+        "is_coordinator": scope.is_superuser or Role.COORDINATOR in scope.roles,
+    }

@@ -1,0 +1,295 @@
+"""Believable demo data: one municipality for people to try, or a whole region for benchmarks.
+
+Everything is deterministic (seeded by the municipality's name) and written with
+``bulk_create`` in one transaction per municipality, so the region (about 3,000
+organisations and 100,000 people) loads in minutes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from .models import (
+    Membership,
+    MenteeProfile,
+    MentorProfile,
+    Municipality,
+    Organisation,
+    Person,
+    Role,
+    Subject,
+)
+
+DEMO_PASSWORD = "demo"
+DATA_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
+
+# Region scale: the demo municipality plus these many generated organisations per
+# other district, each with about this many people (31 × 95 × 33 ≈ 97,000 people).
+REGION_ORGANISATIONS_PER_MUNICIPALITY = 95
+REGION_PEOPLE_PER_ORGANISATION = 33
+
+
+@dataclass
+class DemoResult:
+    municipalities: int = 0
+    organisations: int = 0
+    people: int = 0
+    created: bool = False
+
+
+def load_data() -> dict:
+    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
+
+
+def female(name: str) -> str:
+    """Иванов → Иванова, Соловьёв → Соловьёва, Маяцкий → Маяцкая, Сидоренко → Сидоренко."""
+    if name.endswith("ий"):
+        return name[:-2] + "ая"
+    if name.endswith(("ов", "ев", "ёв", "ин")):
+        return name + "а"
+    return name
+
+
+def patronymic(root: str, is_female: bool) -> str:
+    """Александров → Александровна / Александрович; Юрьев → Юрьевна / Юрьевич."""
+    return root + ("на" if is_female else "ич")
+
+
+class DemoBuilder:
+    def __init__(self, data: dict | None = None, today: datetime.date | None = None):
+        self.data = data or load_data()
+        self.today = today or timezone.localdate()
+        self.subjects: dict[str, Subject] = {}
+
+    def ensure_subjects(self) -> None:
+        names = sorted({name for names in self.data["subjects"].values() for name in names})
+        Subject.objects.bulk_create([Subject(name=name) for name in names], ignore_conflicts=True)
+        self.subjects = {subject.name: subject for subject in Subject.objects.filter(name__in=names)}
+
+    def random_person(self, rng: random.Random, organisation: Organisation, taken: set) -> Person:
+        names = self.data["names"]
+        kind = organisation.kind
+        while True:
+            is_female = rng.random() < 0.8  # teaching staff in Russia is mostly women
+            last = rng.choice(names["male_last"])
+            last = female(last) if is_female else last
+            first = rng.choice(names["female_first"] if is_female else names["male_first"])
+            middle = patronymic(rng.choice(names["patronymic_roots"]), is_female)
+            key = (last, first, middle)
+            if key not in taken:
+                taken.add(key)
+                break
+        years = rng.choice([0, 1, 2]) if rng.random() < 0.16 else rng.randint(3, 40)
+        since = self.today - datetime.timedelta(days=int(years * 365.25) + rng.randint(1, 300))
+        if years >= 15:
+            category = rng.choice([Person.Category.HIGHEST, Person.Category.HIGHEST, Person.Category.FIRST])
+        elif years >= 5:
+            category = rng.choice([Person.Category.FIRST, Person.Category.HIGHEST, Person.Category.COMPLIANCE])
+        elif years >= 2:
+            category = rng.choice([Person.Category.COMPLIANCE, Person.Category.NONE])
+        else:
+            category = Person.Category.NONE
+        has_consent = rng.random() < 0.88
+        slug = f"{rng.randrange(10**6):06d}"
+        return Person(
+            organisation=organisation,
+            last_name=last,
+            first_name=first,
+            middle_name=middle,
+            position=rng.choice(self.data["positions"][kind]),
+            qualification_category=category,
+            teaching_since=since,
+            email=f"teacher{slug}@example.ru",
+            phone=f"+7 (844) 76{rng.randint(10, 99)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
+            consent_date=self.today - datetime.timedelta(days=rng.randint(10, 600)) if has_consent else None,
+            consent_document=f"Заявление-согласие № {rng.randint(1, 300)}" if has_consent else "",
+        )
+
+    def populate(self, rng: random.Random, organisations: list[tuple[Organisation, int]]) -> int:
+        """Create people with subjects, mentors and mentees for the given organisations."""
+        if not self.subjects:
+            self.ensure_subjects()
+        people: list[Person] = []
+        for organisation, count in organisations:
+            taken: set = set()
+            people.extend(self.random_person(rng, organisation, taken) for _ in range(count))
+        Person.objects.bulk_create(people, batch_size=5000)
+
+        through = Person.subjects.through
+        links, mentors, mentees = [], [], []
+        requests = self.data["mentee_requests"]
+        for person in people:
+            pool = self.data["subjects"][person.organisation.kind]
+            for subject in rng.sample(pool, k=min(len(pool), rng.choice([1, 1, 2]))):
+                links.append(through(person_id=person.pk, subject_id=self.subjects[subject].pk))
+            years = Person.experience_years_from(person.teaching_since, self.today)
+            if years < 3:
+                if rng.random() < 0.85:
+                    mentees.append(
+                        MenteeProfile(
+                            person=person,
+                            category=MenteeProfile.Category.YOUNG,
+                            requests="; ".join(rng.sample(requests, k=2)),
+                        )
+                    )
+            elif person.qualification_category in (Person.Category.HIGHEST, Person.Category.FIRST) and years >= 10:
+                if rng.random() < 0.3:
+                    mentors.append(
+                        MentorProfile(
+                            person=person, capacity=rng.choice([1, 2, 2, 3]), open_mentoring=rng.random() < 0.2
+                        )
+                    )
+            elif rng.random() < 0.04:
+                mentees.append(
+                    MenteeProfile(
+                        person=person,
+                        category=rng.choice(
+                            [
+                                MenteeProfile.Category.NEW_PLACE,
+                                MenteeProfile.Category.DIGITAL,
+                                MenteeProfile.Category.DIRECTION,
+                                MenteeProfile.Category.RETURNING,
+                            ]
+                        ),
+                        requests=rng.choice(requests),
+                    )
+                )
+        through.objects.bulk_create(links, batch_size=10000)
+        MentorProfile.objects.bulk_create(mentors, batch_size=5000)
+        MenteeProfile.objects.bulk_create(mentees, batch_size=5000)
+        return len(people)
+
+    @transaction.atomic
+    def build_municipality(self) -> tuple[Municipality, list[Organisation], int] | None:
+        """The demo municipality of ``fixtures/demo.json``; ``None`` if it already exists."""
+        spec = self.data["municipality"]
+        if Municipality.objects.filter(name=spec["name"]).exists():
+            return None
+        rng = random.Random(spec["name"])
+        municipality = Municipality.objects.create(
+            name=spec["name"], region=self.data["region"], department_name=spec["department_name"]
+        )
+        organisations = []
+        for number, (kind, short_name, full_name, size) in enumerate(self.data["organisations"], start=1):
+            organisations.append(
+                (
+                    Organisation(
+                        municipality=municipality,
+                        kind=kind,
+                        short_name=short_name,
+                        full_name=full_name,
+                        address=f"404{number:03d}, Волгоградская обл., г. Котельниково, ул. Ленина, д. {number * 3}",
+                        phone=f"+7 (84476) 3-{10 + number:02d}-{20 + number:02d}",
+                        email=f"school{number}@kotel-edu.example.ru",
+                    ),
+                    size,
+                )
+            )
+        Organisation.objects.bulk_create([organisation for organisation, _ in organisations])
+        people = self.populate(rng, organisations)
+        return municipality, [organisation for organisation, _ in organisations], people
+
+    @transaction.atomic
+    def build_region_municipality(self, district: str) -> int | None:
+        """One generated district of the region; ``None`` if it already exists."""
+        name = f"{district} муниципальный район"
+        if Municipality.objects.filter(name=name).exists():
+            return None
+        rng = random.Random(name)
+        municipality = Municipality.objects.create(
+            name=name,
+            region=self.data["region"],
+            department_name=f"Отдел образования администрации {district[:-2]}ого муниципального района",
+        )
+        kinds = ["school"] * 6 + ["kindergarten"] * 3 + ["additional"]
+        organisations = []
+        for number in range(1, REGION_ORGANISATIONS_PER_MUNICIPALITY + 1):
+            kind = kinds[number % len(kinds)]
+            short = {
+                "school": f"МБОУ «СОШ № {number}»",
+                "kindergarten": f"МБДОУ «Детский сад № {number}»",
+                "additional": f"МБУ ДО «Центр творчества № {number}»",
+            }[kind]
+            organisation = Organisation(
+                municipality=municipality, kind=kind, short_name=short, full_name=f"{short} ({name})"
+            )
+            size = max(5, int(rng.gauss(REGION_PEOPLE_PER_ORGANISATION, 8)))
+            organisations.append((organisation, size))
+        Organisation.objects.bulk_create([organisation for organisation, _ in organisations])
+        return self.populate(rng, organisations)
+
+    def ensure_accounts(self) -> list[tuple[str, str]]:
+        """The demo accounts (password ``demo``); returns (login, description) pairs."""
+        municipality = Municipality.objects.get(name=self.data["municipality"]["name"])
+        schools = {
+            index: Organisation.objects.get(municipality=municipality, short_name=spec[1])
+            for index, spec in enumerate(self.data["organisations"][:2])
+        }
+        described = []
+        for username, first, middle, last, role, school_index in self.data["accounts"]:
+            user = self._user(username, first_name=f"{first} {middle}", last_name=last)
+            if role == Role.COORDINATOR:
+                Membership.objects.get_or_create(user=user, role=role, municipality=municipality)
+                described.append((username, f"{Role.COORDINATOR.label}, {municipality}"))
+            else:
+                Membership.objects.get_or_create(user=user, role=role, organisation=schools[school_index])
+                described.append((username, f"{Role(role).label}, {schools[school_index]}"))
+
+        school = schools[0]
+        for username, role, profile in (
+            ("mentor", Role.MENTOR, "mentor_profile"),
+            ("mentee", Role.MENTEE, "mentee_profile"),
+        ):
+            person = (
+                Person.objects.filter(organisation=school, **{f"{profile}__isnull": False}, consent_date__isnull=False)
+                .order_by("last_name", "first_name", "pk")
+                .first()
+            )
+            user = self._user(
+                username, first_name=f"{person.first_name} {person.middle_name}", last_name=person.last_name
+            )
+            Membership.objects.get_or_create(user=user, role=role, person=person)
+            described.append((username, f"{role.label} {person.short_name}, {school}"))
+
+        admin = self._user("admin", first_name="Администратор", last_name="")
+        if not admin.is_superuser:
+            admin.is_superuser = admin.is_staff = True
+            admin.save(update_fields=["is_superuser", "is_staff"])
+        described.append(("admin", "Администратор портала (Django admin)"))
+        return described
+
+    @staticmethod
+    def _user(username: str, **fields):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(username=username, defaults=fields)
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def build(self, scale: str = "demo") -> DemoResult:
+        result = DemoResult()
+        built = self.build_municipality()
+        if built:
+            result.created = True
+            result.municipalities += 1
+            result.organisations += len(built[1])
+            result.people += built[2]
+        if scale == "region":
+            for district in self.data["region_municipalities"]:
+                people = self.build_region_municipality(district)
+                if people is not None:
+                    result.created = True
+                    result.municipalities += 1
+                    result.organisations += REGION_ORGANISATIONS_PER_MUNICIPALITY
+                    result.people += people
+        return result

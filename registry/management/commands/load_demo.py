@@ -1,0 +1,28 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from registry.demo import DEMO_PASSWORD, DemoBuilder
+
+
+class Command(BaseCommand):
+    help = "Load the demo municipality and accounts (idempotent); --scale region adds ~100,000 people for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=["demo", "region"], default="demo")
+
+    def handle(self, *args, scale, **options):
+        started = time.monotonic()
+        builder = DemoBuilder()
+        result = builder.build(scale=scale)
+        accounts = builder.ensure_accounts()
+        if result.created:
+            self.stdout.write(
+                f"Demo data loaded in {time.monotonic() - started:.1f} s: {result.municipalities} municipalities, "
+                f"{result.organisations} organisations, {result.people} people."
+            )
+        else:
+            self.stdout.write("Demo data already present; nothing loaded.")
+        self.stdout.write(f"Demo accounts (password «{DEMO_PASSWORD}»):")
+        for username, description in accounts:
+            self.stdout.write(f"  {username:<12} {description}")

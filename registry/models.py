@@ -1,0 +1,435 @@
+"""Organisations, people and the roles that scope what each user sees.
+
+Scoping lives here, once per model: ``<Model>.objects.visible_to(user)`` is the only
+place that decides which rows a user may read, ``manageable_by(user)`` which rows
+they may change. Views never filter by role themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Concat, Lower, Replace
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+YOUNG_TEACHER_YEARS = 3
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Муниципальный координатор")
+    DIRECTOR = "director", _("Руководитель ОО")
+    CURATOR = "curator", _("Куратор ОО")
+    MENTOR = "mentor", _("Наставник")
+    MENTEE = "mentee", _("Наставляемый")
+
+
+ORGANISATION_ROLES = (Role.DIRECTOR, Role.CURATOR)
+PERSON_ROLES = (Role.MENTOR, Role.MENTEE)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user's memberships reach; computed once per request."""
+
+    municipality_ids: frozenset[int] = field(default_factory=frozenset)
+    managed_organisation_ids: frozenset[int] = field(default_factory=frozenset)
+    directed_organisation_ids: frozenset[int] = field(default_factory=frozenset)
+    person_ids: frozenset[int] = field(default_factory=frozenset)
+    member_organisation_ids: frozenset[int] = field(default_factory=frozenset)
+    roles: frozenset[str] = field(default_factory=frozenset)
+    is_superuser: bool = False
+
+
+def scope_of(user) -> Scope:
+    """Return the user's scope, loading the memberships with one query and caching it on the user."""
+    if not getattr(user, "is_authenticated", False):
+        return Scope()
+    cached = getattr(user, "_portal_scope", None)
+    if cached is not None:
+        return cached
+    municipalities, managed, directed, persons, member_orgs, roles = set(), set(), set(), set(), set(), set()
+    rows = Membership.objects.filter(user=user).values_list(
+        "role", "municipality_id", "organisation_id", "person_id", "person__organisation_id"
+    )
+    for role, municipality_id, organisation_id, person_id, person_org_id in rows:
+        roles.add(role)
+        if role == Role.COORDINATOR:
+            municipalities.add(municipality_id)
+        elif role in ORGANISATION_ROLES:
+            managed.add(organisation_id)
+            member_orgs.add(organisation_id)
+            if role == Role.DIRECTOR:
+                directed.add(organisation_id)
+        else:
+            persons.add(person_id)
+            member_orgs.add(person_org_id)
+    scope = Scope(
+        municipality_ids=frozenset(municipalities),
+        managed_organisation_ids=frozenset(managed),
+        directed_organisation_ids=frozenset(directed),
+        person_ids=frozenset(persons),
+        member_organisation_ids=frozenset(member_orgs),
+        roles=frozenset(roles),
+        is_superuser=user.is_superuser,
+    )
+    user._portal_scope = scope
+    return scope
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("название"), max_length=255, unique=True)
+    region = models.CharField(_("субъект РФ"), max_length=255, blank=True)
+    department_name = models.CharField(
+        _("орган управления образованием"),
+        max_length=255,
+        blank=True,
+        help_text=_("Например: «Отдел образования администрации Котельниковского муниципального района»"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("муниципальное образование")
+        verbose_name_plural = _("муниципальные образования")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> OrganisationQuerySet:
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(Q(municipality_id__in=scope.municipality_ids) | Q(pk__in=scope.member_organisation_ids))
+
+    def manageable_by(self, user) -> OrganisationQuerySet:
+        """Organisations whose card the user may edit: the coordinator's and the director's own."""
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(Q(municipality_id__in=scope.municipality_ids) | Q(pk__in=scope.directed_organisation_ids))
+
+    def staffed_by(self, user) -> OrganisationQuerySet:
+        """Organisations whose staff the user may add and edit: coordinator, director, curator."""
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(Q(municipality_id__in=scope.municipality_ids) | Q(pk__in=scope.managed_organisation_ids))
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        SCHOOL = "school", _("Общеобразовательная организация")
+        KINDERGARTEN = "kindergarten", _("Дошкольная образовательная организация")
+        ADDITIONAL = "additional", _("Организация дополнительного образования")
+        COLLEGE = "college", _("Профессиональная образовательная организация")
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("муниципалитет")
+    )
+    kind = models.CharField(_("тип"), max_length=20, choices=Kind.choices, default=Kind.SCHOOL)
+    full_name = models.CharField(_("полное наименование"), max_length=500)
+    short_name = models.CharField(_("краткое наименование"), max_length=150)
+    address = models.CharField(_("адрес"), max_length=500, blank=True)
+    phone = models.CharField(_("телефон"), max_length=50, blank=True)
+    email = models.EmailField(_("электронная почта"), blank=True)
+    website = models.URLField(_("сайт"), blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["short_name"]
+        verbose_name = _("образовательная организация")
+        verbose_name_plural = _("образовательные организации")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "short_name"],
+                name="organisation_unique_short_name",
+                violation_error_message=_("В этом муниципалитете уже есть организация с таким кратким наименованием."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:organisation_detail", args=[self.pk])
+
+
+class Subject(models.Model):
+    name = models.CharField(_("предмет"), max_length=150, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("предмет")
+        verbose_name_plural = _("предметы")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def normalised_name_expression():
+    """Full name lower-cased with ё folded into е, so search forgives both (no pg_trgm/unaccent needed)."""
+    full = Concat("last_name", models.Value(" "), "first_name", models.Value(" "), "middle_name")
+    return Replace(Lower(full), models.Value("ё"), models.Value("е"))
+
+
+def normalise_query(text: str) -> str:
+    return " ".join(text.lower().replace("ё", "е").split())
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PersonQuerySet:
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(organisation__municipality_id__in=scope.municipality_ids)
+            | Q(organisation_id__in=scope.managed_organisation_ids)
+            | Q(pk__in=scope.person_ids)
+        )
+
+    def manageable_by(self, user) -> PersonQuerySet:
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(organisation__municipality_id__in=scope.municipality_ids)
+            | Q(organisation_id__in=scope.managed_organisation_ids)
+        )
+
+    def search(self, text: str) -> PersonQuerySet:
+        query = normalise_query(text)
+        if not query:
+            return self
+        return self.filter(full_name_search__contains=query)
+
+    def young(self, today: datetime.date | None = None) -> PersonQuerySet:
+        return self.filter(teaching_since__gt=young_teacher_threshold(today))
+
+    def with_consent(self) -> PersonQuerySet:
+        return self.filter(consent_date__isnull=False)
+
+
+def young_teacher_threshold(today: datetime.date | None = None) -> datetime.date:
+    """People who started teaching after this date have under three years of experience."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year - YOUNG_TEACHER_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - YOUNG_TEACHER_YEARS, day=28)
+
+
+class Person(models.Model):
+    """A pedagogical worker (педагогический работник): the person record behind every role."""
+
+    class Category(models.TextChoices):
+        HIGHEST = "highest", _("Высшая")
+        FIRST = "first", _("Первая")
+        COMPLIANCE = "compliance", _("Соответствие занимаемой должности")
+        NONE = "none", _("Без категории")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="people", verbose_name=_("организация")
+    )
+    last_name = models.CharField(_("фамилия"), max_length=100)
+    first_name = models.CharField(_("имя"), max_length=100)
+    middle_name = models.CharField(_("отчество"), max_length=100, blank=True)
+    position = models.CharField(_("должность"), max_length=255)
+    subjects = models.ManyToManyField(Subject, blank=True, related_name="people", verbose_name=_("предметы"))
+    qualification_category = models.CharField(
+        _("квалификационная категория"), max_length=20, choices=Category.choices, default=Category.NONE
+    )
+    teaching_since = models.DateField(
+        _("начало педагогического стажа"),
+        null=True,
+        blank=True,
+        help_text=_("Стаж и признак «молодой педагог» считаются от этой даты."),
+    )
+    email = models.EmailField(_("электронная почта"), blank=True)
+    phone = models.CharField(_("телефон"), max_length=50, blank=True)
+    consent_date = models.DateField(_("дата согласия на обработку персональных данных"), null=True, blank=True)
+    consent_document = models.CharField(_("документ о согласии"), max_length=255, blank=True)
+    full_name_search = models.GeneratedField(
+        expression=normalised_name_expression(), output_field=models.TextField(), db_persist=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "middle_name"]
+        verbose_name = _("педагогический работник")
+        verbose_name_plural = _("педагогические работники")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "last_name", "first_name", "middle_name"],
+                name="person_unique_full_name_in_organisation",
+                violation_error_message=_("В этой организации уже есть педагог с такими фамилией, именем и отчеством."),
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "last_name"], name="person_org_last_name")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:person_detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.middle_name) if part)
+
+    @property
+    def short_name(self) -> str:
+        """Иванова А. П.: how orders and reports name a person."""
+        initials = " ".join(f"{part[0]}." for part in (self.first_name, self.middle_name) if part)
+        return f"{self.last_name} {initials}".strip()
+
+    @property
+    def experience_years(self) -> int | None:
+        return self.experience_years_from(self.teaching_since)
+
+    @staticmethod
+    def experience_years_from(since: datetime.date | None, today: datetime.date | None = None) -> int | None:
+        """Full years of teaching experience since ``since``, as a personnel department counts them."""
+        if since is None:
+            return None
+        today = today or timezone.localdate()
+        years = today.year - since.year
+        if (today.month, today.day) < (since.month, since.day):
+            years -= 1
+        return max(years, 0)
+
+    @property
+    def is_young_teacher(self) -> bool:
+        return self.teaching_since is not None and self.teaching_since > young_teacher_threshold()
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent_date is not None
+
+
+class Membership(models.Model):
+    """A user's role in a municipality or an organisation; roles are data, a user may hold several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("пользователь")
+    )
+    role = models.CharField(_("роль"), max_length=20, choices=Role.choices)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("муниципалитет")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("организация")
+    )
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("педагог"),
+    )
+
+    class Meta:
+        verbose_name = _("роль пользователя")
+        verbose_name_plural = _("роли пользователей")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role=Role.COORDINATOR, municipality__isnull=False, organisation__isnull=True, person__isnull=True)
+                    | Q(role__in=ORGANISATION_ROLES, municipality__isnull=True, organisation__isnull=False)
+                    | Q(
+                        role__in=PERSON_ROLES,
+                        municipality__isnull=True,
+                        organisation__isnull=True,
+                        person__isnull=False,
+                    )
+                ),
+                name="membership_scope_matches_role",
+                violation_error_message=_(
+                    "Координатор закрепляется за муниципалитетом, руководитель и куратор — за организацией, "
+                    "наставник и наставляемый — за карточкой педагога."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "municipality", "organisation", "person"],
+                name="membership_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.municipality or self.organisation or self.person
+        return f"{self.user} — {self.get_role_display()} ({target})"
+
+
+class MentorProfile(models.Model):
+    """A person in the mentor bank (банк наставников)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Действующий")
+        PAUSED = "paused", _("Приостановлен")
+        LEFT = "left", _("Выбыл")
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="mentor_profile", verbose_name=_("педагог")
+    )
+    capacity = models.PositiveSmallIntegerField(_("сколько наставляемых может вести одновременно"), default=2)
+    open_mentoring = models.BooleanField(
+        _("открытое наставничество"),
+        default=False,
+        help_text=_("Готов быть наставником педагогов других организаций."),
+    )
+    status = models.CharField(_("статус"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        verbose_name = _("наставник")
+        verbose_name_plural = _("наставники")
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="mentor_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+
+class MenteeProfile(models.Model):
+    """A person in the mentee bank (база наставляемых)."""
+
+    class Category(models.TextChoices):
+        YOUNG = "young", _("Молодой специалист")
+        RETURNING = "returning", _("Возобновляет работу после длительного перерыва")
+        NEW_PLACE = "new_place", _("Адаптируется на новом месте работы")
+        DIRECTION = "direction", _("Повышает мастерство в определённом направлении")
+        DIGITAL = "digital", _("Осваивает цифровые и информационные технологии")
+        BURNOUT = "burnout", _("Испытывает профессиональное выгорание")
+        DIFFICULTIES = "difficulties", _("Испытывает иные профессиональные затруднения")
+        TRAINEE = "trainee", _("Студент или стажёр по договору")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Действующий")
+        PAUSED = "paused", _("Приостановлен")
+        LEFT = "left", _("Выбыл")
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="mentee_profile", verbose_name=_("педагог")
+    )
+    category = models.CharField(_("категория наставляемого"), max_length=20, choices=Category.choices)
+    requests = models.TextField(_("запрос, профессиональные затруднения"), blank=True)
+    status = models.CharField(_("статус"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        verbose_name = _("наставляемый")
+        verbose_name_plural = _("наставляемые")
+
+    def __str__(self) -> str:
+        return str(self.person)

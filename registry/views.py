@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .access import get_organisation_for, get_person_for
+from .filters import PersonFilter
+from .forms import OrganisationForm, PersonForm
+from .models import Membership, Organisation, Person, Role, scope_of
+
+
+def _page(request, queryset):
+    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def home(request):
+    """One page per role: each membership of the user contributes its own summary block."""
+    scope = scope_of(request.user)
+    people = Person.objects.visible_to(request.user)
+    organisations = Organisation.objects.visible_to(request.user)
+    context = {
+        "memberships": Membership.objects.filter(user=request.user).select_related(
+            "municipality", "organisation", "person__organisation"
+        ),
+        "own_people": Person.objects.filter(pk__in=scope.person_ids).select_related("organisation"),
+    }
+    if scope.is_superuser or scope.municipality_ids or scope.managed_organisation_ids:
+        context["totals"] = people.aggregate(
+            people=Count("pk"),
+            mentors=Count("mentor_profile"),
+            mentees=Count("mentee_profile"),
+            without_consent=Count("pk", filter=Q(consent_date__isnull=True)),
+        )
+        context["totals"]["young"] = people.young().count()
+        context["organisation_count"] = organisations.count()
+        labels = dict(Organisation.Kind.choices)
+        context["organisations_by_kind"] = [
+            {"kind": row["kind"], "label": labels[row["kind"]], "count": row["count"]}
+            for row in organisations.values("kind").annotate(count=Count("pk")).order_by("kind")
+        ]
+    return render(request, "registry/home.html", context)
+
+
+def organisation_list(request):
+    organisations = (
+        Organisation.objects.visible_to(request.user)
+        .select_related("municipality")
+        .annotate(
+            people_count=Count("people", distinct=True),
+            mentor_count=Count("people__mentor_profile", distinct=True),
+            mentee_count=Count("people__mentee_profile", distinct=True),
+        )
+        .order_by("municipality__name", "short_name")
+    )
+    kind = request.GET.get("kind")
+    if kind in Organisation.Kind.values:
+        organisations = organisations.filter(kind=kind)
+    return render(
+        request,
+        "registry/organisation_list.html",
+        {
+            "page": _page(request, organisations),
+            "kinds": Organisation.Kind.choices,
+            "kind": kind,
+            "can_create": scope_of(request.user).is_superuser or bool(scope_of(request.user).municipality_ids),
+        },
+    )
+
+
+def organisation_detail(request, pk: int):
+    organisation = get_organisation_for(request.user, pk)
+    people = Person.objects.visible_to(request.user).filter(organisation=organisation)
+    return render(
+        request,
+        "registry/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "totals": people.aggregate(
+                people=Count("pk"), mentors=Count("mentor_profile"), mentees=Count("mentee_profile")
+            ),
+            "staff": Membership.objects.filter(organisation=organisation, role__in=[Role.DIRECTOR, Role.CURATOR])
+            .select_related("user")
+            .order_by("role"),
+            "can_edit": Organisation.objects.manageable_by(request.user).filter(pk=pk).exists(),
+            "can_add_people": Organisation.objects.staffed_by(request.user).filter(pk=pk).exists(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_create(request):
+    scope = scope_of(request.user)
+    if not (scope.is_superuser or scope.municipality_ids):
+        raise PermissionDenied
+    form = OrganisationForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        organisation = form.save()
+        messages.success(request, _("Организация «%(name)s» добавлена.") % {"name": organisation.short_name})
+        return redirect(organisation)
+    return render(request, "registry/organisation_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_update(request, pk: int):
+    organisation = get_organisation_for(request.user, pk, write=True)
+    form = OrganisationForm(request.POST or None, instance=organisation, user=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Изменения сохранены."))
+        return redirect(organisation)
+    return render(request, "registry/organisation_form.html", {"form": form, "organisation": organisation})
+
+
+def person_list(request):
+    people = (
+        Person.objects.visible_to(request.user)
+        .select_related("organisation", "mentor_profile", "mentee_profile")
+        .prefetch_related("subjects")
+    )
+    person_filter = PersonFilter(request.GET or None, queryset=people, user=request.user)
+    filtered = person_filter.qs if person_filter.is_bound else people
+    if not person_filter.is_bound or not request.GET.get("ordering"):
+        filtered = filtered.order_by("last_name", "first_name", "middle_name", "pk")
+    page = _page(request, filtered)
+    return render(
+        request,
+        "registry/person_list.html",
+        {
+            "filter": person_filter,
+            "page": page,
+            "total": page.paginator.count,
+            "can_create": Organisation.objects.staffed_by(request.user).exists(),
+        },
+    )
+
+
+def person_detail(request, pk: int):
+    person = get_person_for(request.user, pk)
+    return render(
+        request,
+        "registry/person_detail.html",
+        {
+            "person": person,
+            "subjects": person.subjects.all(),
+            "can_edit": Person.objects.manageable_by(request.user).filter(pk=pk).exists(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    if not Organisation.objects.staffed_by(request.user).exists():
+        raise PermissionDenied
+    initial = {}
+    if organisation_id := request.GET.get("organisation"):
+        initial["organisation"] = organisation_id
+    form = PersonForm(request.POST or None, user=request.user, initial=initial)
+    if form.is_valid():
+        person = form.save()
+        messages.success(request, _("Педагог %(name)s добавлен в реестр.") % {"name": person.full_name})
+        return redirect(person)
+    return render(request, "registry/person_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def person_update(request, pk: int):
+    person = get_person_for(request.user, pk, write=True)
+    form = PersonForm(request.POST or None, instance=person, user=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Изменения сохранены."))
+        return redirect(person)
+    return render(request, "registry/person_form.html", {"form": form, "person": person})

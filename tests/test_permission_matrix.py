@@ -1,0 +1,82 @@
+"""Every URL × every demo role, with the status each must get.
+
+A URL pattern with no row here fails the suite, so no page ships unchecked.
+Other schools' objects answer 404, never 403: nothing hints that they exist.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = ["anonymous", "coordinator", "director", "curator", "mentor", "mentee", "director2", "curator2", "admin"]
+
+# URL name → (object the pk points at, or None), then expected status per role in ROLES order.
+# 302 for anonymous is the redirect to the sign-in page.
+MATRIX: dict[str, tuple[str | None, list[int]]] = {
+    "home": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "login": (None, [200, 302, 302, 302, 302, 302, 302, 302, 302]),
+    "logout": (None, [302, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "password_change": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "password_change_done": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:organisation_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:organisation_create": (None, [302, 200, 403, 403, 403, 403, 403, 403, 200]),
+    "registry:organisation_detail": ("school1", [302, 200, 200, 200, 200, 200, 404, 404, 200]),
+    "registry:organisation_update": ("school1", [302, 200, 200, 403, 403, 403, 404, 404, 200]),
+    "registry:person_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:person_create": (None, [302, 200, 200, 200, 403, 403, 200, 200, 200]),
+    "registry:person_detail": ("teacher", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:person_update": ("teacher", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "admin:index": (None, [302, 302, 302, 302, 302, 302, 302, 302, 200]),
+}
+
+
+def portal_url_names() -> set[str]:
+    """Every named URL of the portal; of Django admin only its index (admin is superusers' only)."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    names.add("admin:index")
+                    continue
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    missing = portal_url_names() - set(MATRIX)
+    assert not missing, f"URLs without a permission-matrix row: {sorted(missing)}"
+
+
+CASES = [(name, role, statuses[index]) for name, (_, statuses) in MATRIX.items() for index, role in enumerate(ROLES)]
+
+
+@pytest.mark.parametrize(("url_name", "role", "expected"), CASES, ids=[f"{n}-{r}" for n, r, _ in CASES])
+def test_role_gets_expected_status(client, demo, url_name, role, expected):
+    target, _ = MATRIX[url_name]
+    kwargs = {"pk": demo[target].pk} if target else {}
+    if role != "anonymous":
+        client.force_login(demo["users"][role])
+    response = client.get(reverse(url_name, kwargs=kwargs))
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("role", ["mentor", "mentee"])
+def test_mentor_and_mentee_see_their_own_record(client, demo, role):
+    client.force_login(demo["users"][role])
+    response = client.get(reverse("registry:person_detail", args=[demo["own"][role].pk]))
+    assert response.status_code == 200
+    assert demo["own"][role].last_name in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["mentor", "mentee"])
+def test_mentor_and_mentee_cannot_edit_even_their_own_record(client, demo, role):
+    client.force_login(demo["users"][role])
+    response = client.get(reverse("registry:person_update", args=[demo["own"][role].pk]))
+    assert response.status_code == 403
