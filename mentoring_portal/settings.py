@@ -164,6 +164,3 @@ LOGGING = {
 
 # Page sizes of the lists; the registry keeps totals for the whole filtered set.
 PAGE_SIZE = int(os.environ.get("PORTAL_PAGE_SIZE", "50"))
-
-# Django 6 makes https the default scheme of URL fields; opt in now.
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -19,6 +19,8 @@ class DateInput(forms.DateInput):
 
 
 class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label=_("Сайт"), required=False, assume_scheme="https")
+
     class Meta:
         model = Organisation
         fields = ["municipality", "kind", "full_name", "short_name", "address", "phone", "email", "website"]

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from registry.models import Person, Role
+from tests.factories import (
+    MenteeProfileFactory,
+    MentorProfileFactory,
+    MunicipalityFactory,
+    OrganisationFactory,
+    PersonFactory,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def town():
+    """A small municipality of its own, so the numbers are known by hand."""
+    municipality = MunicipalityFactory()
+    school = OrganisationFactory(municipality=municipality, short_name="МБОУ «Лицей № 7»")
+    other = OrganisationFactory(municipality=municipality, short_name="МБДОУ «Детский сад № 3»")
+    return {
+        "municipality": municipality,
+        "school": school,
+        "other": other,
+        "coordinator": make_user(Role.COORDINATOR, municipality),
+        "curator": make_user(Role.CURATOR, school),
+    }
+
+
+def person_form(organisation, **overrides):
+    data = {
+        "organisation": organisation.pk,
+        "last_name": "Семёнова",
+        "first_name": "Алёна",
+        "middle_name": "Викторовна",
+        "position": "Учитель",
+        "qualification_category": Person.Category.FIRST,
+        "teaching_since": "2015-09-01",
+        "consent_date": "2024-09-02",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_curator_adds_a_teacher_to_their_school(client, town):
+    client.force_login(town["curator"])
+    response = client.post(reverse("registry:person_create"), person_form(town["school"]))
+    person = Person.objects.get(organisation__municipality=town["municipality"], last_name="Семёнова")
+    assert response.status_code == 302
+    assert response.url == person.get_absolute_url()
+    assert person.organisation == town["school"]
+    assert person.teaching_since == datetime.date(2015, 9, 1)
+
+
+def test_curator_cannot_put_a_teacher_into_another_school(client, town):
+    client.force_login(town["curator"])
+    response = client.post(reverse("registry:person_create"), person_form(town["other"]))
+    assert response.status_code == 200
+    assert "Выберите корректный вариант" in response.content.decode()
+    assert not Person.objects.filter(organisation__municipality=town["municipality"], last_name="Семёнова").exists()
+
+
+def test_missing_name_is_reported_next_to_the_field_and_nothing_is_saved(client, town):
+    client.force_login(town["curator"])
+    response = client.post(reverse("registry:person_create"), person_form(town["school"], last_name="  "))
+    form = response.context["form"]
+    assert form.errors["last_name"] == ["Обязательное поле."]
+    assert not Person.objects.filter(organisation__municipality=town["municipality"]).exists()
+
+
+def test_future_consent_date_is_refused_in_russian(client, town):
+    client.force_login(town["curator"])
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = client.post(reverse("registry:person_create"), person_form(town["school"], consent_date=tomorrow))
+    assert response.context["form"].errors["consent_date"] == ["Дата согласия не может быть в будущем."]
+    assert not Person.objects.filter(organisation__municipality=town["municipality"], last_name="Семёнова").exists()
+
+
+def test_experience_in_years_sets_the_start_date(client, town):
+    client.force_login(town["curator"])
+    client.post(
+        reverse("registry:person_create"),
+        person_form(town["school"], teaching_since="", experience_years="2"),
+    )
+    person = Person.objects.get(organisation__municipality=town["municipality"], last_name="Семёнова")
+    assert person.experience_years == 2
+    assert person.is_young_teacher
+
+
+def test_a_namesake_in_the_same_school_is_refused_with_a_message(client, town):
+    PersonFactory(organisation=town["school"], last_name="Семёнова", first_name="Алёна", middle_name="Викторовна")
+    client.force_login(town["curator"])
+    response = client.post(reverse("registry:person_create"), person_form(town["school"]))
+    assert "уже есть педагог с такими фамилией, именем и отчеством" in response.content.decode()
+    assert Person.objects.filter(organisation__municipality=town["municipality"], last_name="Семёнова").count() == 1
+
+
+def test_dates_are_shown_as_dd_mm_yyyy(client, town):
+    person = PersonFactory(organisation=town["school"], consent_date=datetime.date(2022, 3, 29))
+    client.force_login(town["curator"])
+    response = client.get(person.get_absolute_url())
+    assert "от 29.03.2022" in response.content.decode()
+
+
+def test_search_forgives_case_and_yo(client, town):
+    PersonFactory(organisation=town["school"], last_name="Королёва", first_name="Дарья")
+    PersonFactory(organisation=town["school"], last_name="Королев", first_name="Пётр")
+    PersonFactory(organisation=town["school"], last_name="Иванова")
+    client.force_login(town["coordinator"])
+    response = client.get(reverse("registry:person_list"), {"q": "КОРОЛЕ"})
+    names = {person.last_name for person in response.context["page"]}
+    assert names == {"Королёва", "Королев"}
+    assert response.context["total"] == 2
+
+
+def test_young_teacher_filter_returns_exactly_the_young(client, town):
+    today = timezone.localdate()
+    young = PersonFactory(organisation=town["school"], teaching_since=today - datetime.timedelta(days=400))
+    PersonFactory(organisation=town["school"], teaching_since=today - datetime.timedelta(days=4000))
+    PersonFactory(organisation=town["school"], teaching_since=None)
+    client.force_login(town["coordinator"])
+    response = client.get(reverse("registry:person_list"), {"young": "true"})
+    assert [person.pk for person in response.context["page"]] == [young.pk]
+
+
+def test_curator_list_holds_only_their_school(client, town):
+    mine = PersonFactory(organisation=town["school"])
+    PersonFactory(organisation=town["other"])
+    client.force_login(town["curator"])
+    response = client.get(reverse("registry:person_list"))
+    assert [person.pk for person in response.context["page"]] == [mine.pk]
+    assert "Найдено: 1 педагог" in response.content.decode()
+
+
+def test_curator_filtering_by_another_schools_id_gets_a_form_error_not_its_people(client, town):
+    PersonFactory(organisation=town["other"])
+    client.force_login(town["curator"])
+    response = client.get(reverse("registry:person_list"), {"organisation": town["other"].pk})
+    assert response.context["total"] == 0
+
+
+def test_home_page_counts_the_municipality(client, town):
+    PersonFactory(organisation=town["school"])
+    MentorProfileFactory(person__organisation=town["school"])
+    MenteeProfileFactory(
+        person__organisation=town["other"], person__teaching_since=timezone.localdate() - datetime.timedelta(days=100)
+    )
+    client.force_login(town["coordinator"])
+    response = client.get(reverse("home"))
+    totals = response.context["totals"]
+    assert (totals["people"], totals["mentors"], totals["mentees"], totals["young"]) == (3, 1, 1, 1)
+    assert response.context["organisation_count"] == 2
+    assert "3 педагога" in " ".join(response.content.decode().split()).replace("</div> <div>", " ")
+
+
+def test_person_list_queries_do_not_grow_with_rows(client, town):
+    client.force_login(town["coordinator"])
+    PersonFactory.create_batch(3, organisation=town["school"])
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("registry:person_list"))
+    for person in PersonFactory.create_batch(40, organisation=town["other"]):
+        MentorProfileFactory(person=PersonFactory(organisation=town["school"]))
+        person.subjects.create(name=f"Предмет {person.pk}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("registry:person_list"))
+    assert response.context["total"] == 83
+    assert len(many) == len(few)
+
+
+def test_organisation_list_queries_do_not_grow_with_rows(client, town):
+    client.force_login(town["coordinator"])
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("registry:organisation_list"))
+    for number in range(30):
+        PersonFactory(organisation=OrganisationFactory(municipality=town["municipality"], short_name=f"ООШ {number}"))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("registry:organisation_list"))
+    assert response.context["page"].paginator.count == 32
+    assert len(many) == len(few)
+
+
+def test_home_page_queries_do_not_grow_with_rows(client, town):
+    client.force_login(town["coordinator"])
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("home"))
+    PersonFactory.create_batch(30, organisation=town["school"])
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("home"))
+    assert len(many) == len(few)
