@@ -27,7 +27,10 @@ from .models import (
     Person,
     Role,
     Subject,
+    Vocabulary,
+    VocabularyTerm,
 )
+from .reference import load_reference_data
 
 DEMO_PASSWORD = "demo"
 DATA_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
@@ -126,7 +129,10 @@ class DemoBuilder:
 
         through = Person.subjects.through
         links, mentors, mentees = [], [], []
-        requests = self.data["mentee_requests"]
+        terms = {
+            vocabulary: list(VocabularyTerm.objects.filter(vocabulary=vocabulary, municipality__isnull=True))
+            for vocabulary in Vocabulary.values
+        }
         for person in people:
             pool = self.data["subjects"][person.organisation.kind]
             for subject in rng.sample(pool, k=min(len(pool), rng.choice([1, 1, 2]))):
@@ -138,7 +144,7 @@ class DemoBuilder:
                         MenteeProfile(
                             person=person,
                             category=MenteeProfile.Category.YOUNG,
-                            requests="; ".join(rng.sample(requests, k=2)),
+                            consent_date=person.consent_date,
                         )
                     )
             elif person.qualification_category in (Person.Category.HIGHEST, Person.Category.FIRST) and years >= 10:
@@ -160,12 +166,30 @@ class DemoBuilder:
                                 MenteeProfile.Category.RETURNING,
                             ]
                         ),
-                        requests=rng.choice(requests),
+                        consent_date=person.consent_date,
                     )
                 )
         through.objects.bulk_create(links, batch_size=10000)
         MentorProfile.objects.bulk_create(mentors, batch_size=5000)
         MenteeProfile.objects.bulk_create(mentees, batch_size=5000)
+        competency_links = [
+            MentorProfile.competencies.through(mentorprofile_id=mentor.pk, vocabularyterm_id=term.pk)
+            for mentor in mentors
+            for term in rng.sample(terms[Vocabulary.COMPETENCY], k=rng.randint(2, 4))
+        ]
+        achievement_links = [
+            MentorProfile.achievements.through(mentorprofile_id=mentor.pk, vocabularyterm_id=term.pk)
+            for mentor in mentors
+            for term in rng.sample(terms[Vocabulary.ACHIEVEMENT], k=rng.randint(0, 2))
+        ]
+        request_links = [
+            MenteeProfile.requests.through(menteeprofile_id=mentee.pk, vocabularyterm_id=term.pk)
+            for mentee in mentees
+            for term in rng.sample(terms[Vocabulary.REQUEST], k=rng.randint(1, 3))
+        ]
+        MentorProfile.competencies.through.objects.bulk_create(competency_links, batch_size=10000)
+        MentorProfile.achievements.through.objects.bulk_create(achievement_links, batch_size=10000)
+        MenteeProfile.requests.through.objects.bulk_create(request_links, batch_size=10000)
         return len(people)
 
     @transaction.atomic
@@ -277,6 +301,7 @@ class DemoBuilder:
         return user
 
     def build(self, scale: str = "demo") -> DemoResult:
+        load_reference_data()
         result = DemoResult()
         built = self.build_municipality()
         if built:

@@ -1,28 +1,50 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organisation, Person, Subject
+from .models import MenteeProfile, MentoringGroup, Organisation, Participation, Person, ProfileStatus, Subject
 
 
 class PersonFilter(django_filters.FilterSet):
     """The registry's filters. The queryset it receives is already scoped to the user."""
+
+    ROLE_CHOICES = (
+        ("mentor", _("Наставник")),
+        ("mentee", _("Наставляемый")),
+        ("both", _("Наставник и наставляемый")),
+        ("neither", _("Не участвует в наставничестве")),
+    )
 
     q = django_filters.CharFilter(label=_("Поиск по ФИО"), method="filter_search")
     organisation = django_filters.ModelChoiceFilter(label=_("Организация"), queryset=Organisation.objects.none())
     organisation_kind = django_filters.ChoiceFilter(
         label=_("Тип организации"), field_name="organisation__kind", choices=Organisation.Kind.choices
     )
+    role = django_filters.ChoiceFilter(label=_("Роль"), choices=ROLE_CHOICES, method="filter_role")
+    mentee_category = django_filters.ChoiceFilter(
+        label=_("Категория наставляемого"),
+        field_name="mentee_profile__category",
+        choices=MenteeProfile.Category.choices,
+    )
     subject = django_filters.ModelChoiceFilter(
-        label=_("Предмет"), field_name="subjects", queryset=Subject.objects.all()
+        label=_("Предмет"), queryset=Subject.objects.all(), method="filter_subject"
     )
     qualification_category = django_filters.ChoiceFilter(
         label=_("Квалификационная категория"), choices=Person.Category.choices
     )
+    status = django_filters.ChoiceFilter(
+        label=_("Статус наставника / наставляемого"), choices=ProfileStatus.choices, method="filter_status"
+    )
     young = django_filters.BooleanFilter(
         label=_("Молодые педагоги (стаж до 3 лет)"),
         method="filter_young",
+        widget=django_filters.widgets.BooleanWidget(),
+    )
+    without_mentor = django_filters.BooleanFilter(
+        label=_("Наставляемые без наставника"),
+        method="filter_without_mentor",
         widget=django_filters.widgets.BooleanWidget(),
     )
     ordering = django_filters.OrderingFilter(
@@ -31,19 +53,21 @@ class PersonFilter(django_filters.FilterSet):
             ("last_name", "name"),
             ("organisation__short_name", "organisation"),
             ("position", "position"),
+            ("qualification_category", "category"),
             ("teaching_since", "since"),
         ),
         field_labels={
             "last_name": _("ФИО"),
             "organisation__short_name": _("Организация"),
             "position": _("Должность"),
+            "qualification_category": _("Категория"),
             "teaching_since": _("Начало стажа"),
         },
     )
 
     class Meta:
         model = Person
-        fields = ["q", "organisation", "organisation_kind", "subject", "qualification_category", "young"]
+        fields = []
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,9 +76,36 @@ class PersonFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
 
+    def filter_subject(self, queryset, name, value):
+        # A subquery, not a join: a join on the M2M table would repeat people and break the totals.
+        return queryset.filter(pk__in=Person.subjects.through.objects.filter(subject=value).values("person_id"))
+
+    def filter_role(self, queryset, name, value):
+        mentor, mentee = Q(mentor_profile__isnull=False), Q(mentee_profile__isnull=False)
+        return {
+            "mentor": queryset.filter(mentor),
+            "mentee": queryset.filter(mentee),
+            "both": queryset.filter(mentor & mentee),
+            "neither": queryset.filter(~mentor & ~mentee),
+        }[value]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(Q(mentor_profile__status=value) | Q(mentee_profile__status=value))
+
     def filter_young(self, queryset, name, value):
         if value is True:
             return queryset.young()
         if value is False:
             return queryset.exclude(pk__in=queryset.young().values("pk"))
+        return queryset
+
+    def filter_without_mentor(self, queryset, name, value):
+        has_mentor = Exists(
+            Participation.objects.filter(mentee=OuterRef("pk"), group__status=MentoringGroup.Status.ACTIVE)
+        )
+        mentees = queryset.filter(mentee_profile__status=ProfileStatus.ACTIVE)
+        if value is True:
+            return mentees.filter(~has_mentor)
+        if value is False:
+            return mentees.filter(has_mentor)
         return queryset

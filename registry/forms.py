@@ -6,7 +6,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Municipality, Organisation, Person, scope_of
+from .models import (
+    MenteeProfile,
+    MentorProfile,
+    Municipality,
+    Organisation,
+    Person,
+    Vocabulary,
+    VocabularyTerm,
+    scope_of,
+)
 
 
 class DateInput(forms.DateInput):
@@ -117,3 +126,137 @@ class PersonForm(forms.ModelForm):
             except ValueError:
                 cleaned["teaching_since"] = datetime.date(today.year - years, 2, 28)
         return cleaned
+
+
+SCAN_TYPES = {
+    ".pdf": (b"%PDF",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+}
+SCAN_MAX_BYTES = 5 * 1024 * 1024
+
+
+def validate_scan(upload) -> None:
+    """A consent scan: PDF, JPEG or PNG by name and by content, at most 5 MB."""
+    if not upload or not hasattr(upload, "content_type"):
+        return
+    suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    if suffix not in SCAN_TYPES:
+        raise forms.ValidationError(_("Загрузите скан в формате PDF, JPG или PNG."))
+    if upload.size > SCAN_MAX_BYTES:
+        raise forms.ValidationError(_("Файл больше 5 МБ. Уменьшите разрешение скана."))
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(SCAN_TYPES[suffix]):
+        raise forms.ValidationError(_("Содержимое файла не похоже на %(kind)s.") % {"kind": suffix[1:].upper()})
+
+
+class ProfileForm(forms.ModelForm):
+    """Shared by the mentor and mentee profiles: the managed lists the user may see, the scan checks."""
+
+    vocabulary_fields: dict[str, str] = {}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        terms = VocabularyTerm.objects.visible_to(user)
+        for name, vocabulary in self.vocabulary_fields.items():
+            self.fields[name].queryset = terms.of(vocabulary)
+
+    def clean_consent_scan(self):
+        scan = self.cleaned_data.get("consent_scan")
+        validate_scan(scan)
+        return scan
+
+    def clean_consent_date(self):
+        value = self.cleaned_data.get("consent_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("Дата согласия не может быть в будущем."))
+        return value
+
+
+class MentorProfileForm(ProfileForm):
+    vocabulary_fields = {"competencies": Vocabulary.COMPETENCY, "achievements": Vocabulary.ACHIEVEMENT}
+
+    class Meta:
+        model = MentorProfile
+        fields = [
+            "competencies",
+            "competencies_text",
+            "achievements",
+            "achievements_text",
+            "capacity",
+            "open_mentoring",
+            "consent_date",
+            "consent_scan",
+            "status",
+        ]
+        widgets = {
+            "consent_date": DateInput(),
+            "competencies": forms.CheckboxSelectMultiple(),
+            "achievements": forms.CheckboxSelectMultiple(),
+            "competencies_text": forms.Textarea(attrs={"rows": 2}),
+            "achievements_text": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class MenteeProfileForm(ProfileForm):
+    vocabulary_fields = {"requests": Vocabulary.REQUEST}
+
+    class Meta:
+        model = MenteeProfile
+        fields = ["category", "requests", "requests_text", "consent_date", "consent_scan", "status"]
+        widgets = {
+            "consent_date": DateInput(),
+            "requests": forms.CheckboxSelectMultiple(),
+            "requests_text": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class VocabularyTermForm(forms.ModelForm):
+    class Meta:
+        model = VocabularyTerm
+        fields = ["vocabulary", "name", "municipality"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = scope_of(user)
+        municipalities = Municipality.objects.all()
+        if not scope.is_superuser:
+            municipalities = municipalities.filter(pk__in=scope.municipality_ids)
+        self.fields["municipality"].queryset = municipalities
+        self.fields["municipality"].required = True
+        self.fields["municipality"].help_text = _("Пункт увидят организации этого муниципалитета.")
+        if municipalities.count() == 1:
+            self.fields["municipality"].initial = municipalities.first()
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        name, vocabulary = cleaned.get("name"), cleaned.get("vocabulary")
+        if (
+            name
+            and vocabulary
+            and VocabularyTerm.objects.filter(
+                vocabulary=vocabulary, name__iexact=name, municipality__isnull=True
+            ).exists()
+        ):
+            self.add_error("name", _("Такой пункт уже есть в общем справочнике."))
+        return cleaned
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Файл с таблицей"),
+        help_text=_("Книга Excel (.xlsx) или CSV (UTF-8 или Windows-1251), не больше 5 МБ и 50 000 строк."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        from .spreadsheets import MAX_FILE_BYTES
+
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("Файл больше 5 МБ. Разделите таблицу на несколько файлов."))
+        return upload

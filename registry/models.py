@@ -317,6 +317,21 @@ class Person(models.Model):
         return self.consent_date is not None
 
 
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MembershipQuerySet:
+        """Roles in the organisations the user sees, and the coordinators of their municipalities."""
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        organisations = Organisation.objects.visible_to(user)
+        return self.filter(
+            Q(organisation__in=organisations)
+            | Q(municipality_id__in=organisations.values("municipality_id"))
+            | Q(municipality_id__in=scope.municipality_ids)
+            | Q(user=user)
+        )
+
+
 class Membership(models.Model):
     """A user's role in a municipality or an organisation; roles are data, a user may hold several."""
 
@@ -338,6 +353,9 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name=_("педагог"),
     )
+    phone = models.CharField(_("рабочий телефон"), max_length=50, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("роль пользователя")
@@ -372,30 +390,128 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} ({target})"
 
 
+class Vocabulary(models.TextChoices):
+    COMPETENCY = "competency", _("Компетенции наставников")
+    ACHIEVEMENT = "achievement", _("Достижения наставников")
+    REQUEST = "request", _("Запросы и затруднения наставляемых")
+
+
+class VocabularyTermQuerySet(models.QuerySet):
+    def visible_to(self, user) -> VocabularyTermQuerySet:
+        """Shared terms from the seeds plus those the user's municipalities added."""
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        municipality_ids = set(scope.municipality_ids) | set(
+            Organisation.objects.filter(pk__in=scope.member_organisation_ids).values_list("municipality_id", flat=True)
+        )
+        return self.filter(Q(municipality__isnull=True) | Q(municipality_id__in=municipality_ids))
+
+    def of(self, vocabulary: str) -> VocabularyTermQuerySet:
+        return self.filter(vocabulary=vocabulary, is_active=True)
+
+
+class VocabularyTerm(models.Model):
+    """An entry of a managed list: seeded from the Положение, extended by coordinators."""
+
+    vocabulary = models.CharField(_("справочник"), max_length=20, choices=Vocabulary.choices)
+    name = models.CharField(_("название"), max_length=255)
+    code = models.SlugField(_("код"), max_length=50, blank=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="vocabulary_terms",
+        verbose_name=_("муниципалитет"),
+        help_text=_("Пусто — общий пункт из Положения о наставничестве."),
+    )
+    is_active = models.BooleanField(_("используется"), default=True)
+
+    objects = VocabularyTermQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["vocabulary", "name"]
+        verbose_name = _("пункт справочника")
+        verbose_name_plural = _("справочники")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vocabulary", "municipality", "name"],
+                name="vocabulary_term_unique_name",
+                nulls_distinct=False,
+                violation_error_message=_("Такой пункт в справочнике уже есть."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProfileStatus(models.TextChoices):
+    ACTIVE = "active", _("Действующий")
+    PAUSED = "paused", _("Приостановлен")
+    LEFT = "left", _("Выбыл")
+
+
+def consent_upload_path(instance, filename: str) -> str:
+    """Scans live under MEDIA_ROOT with a generated name; only a rights-checking view serves them."""
+    import uuid
+    from pathlib import PurePath
+
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"consents/{uuid.uuid4().hex}{suffix}"
+
+
+class MentorProfileQuerySet(models.QuerySet):
+    def active(self) -> MentorProfileQuerySet:
+        return self.filter(status=ProfileStatus.ACTIVE)
+
+
 class MentorProfile(models.Model):
     """A person in the mentor bank (банк наставников)."""
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("Действующий")
-        PAUSED = "paused", _("Приостановлен")
-        LEFT = "left", _("Выбыл")
+    Status = ProfileStatus
 
     person = models.OneToOneField(
         Person, on_delete=models.CASCADE, related_name="mentor_profile", verbose_name=_("педагог")
     )
+    competencies = models.ManyToManyField(
+        VocabularyTerm,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"vocabulary": Vocabulary.COMPETENCY},
+        verbose_name=_("компетенции"),
+    )
+    competencies_text = models.TextField(_("другие компетенции"), blank=True)
+    achievements = models.ManyToManyField(
+        VocabularyTerm,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"vocabulary": Vocabulary.ACHIEVEMENT},
+        verbose_name=_("достижения"),
+    )
+    achievements_text = models.TextField(_("достижения: подробности"), blank=True)
     capacity = models.PositiveSmallIntegerField(_("сколько наставляемых может вести одновременно"), default=2)
     open_mentoring = models.BooleanField(
         _("открытое наставничество"),
         default=False,
         help_text=_("Готов быть наставником педагогов других организаций."),
     )
-    status = models.CharField(_("статус"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    consent_date = models.DateField(_("дата письменного согласия быть наставником"), null=True, blank=True)
+    consent_scan = models.FileField(_("скан согласия"), upload_to=consent_upload_path, blank=True)
+    status = models.CharField(_("статус"), max_length=20, choices=ProfileStatus.choices, default=ProfileStatus.ACTIVE)
+
+    objects = MentorProfileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("наставник")
         verbose_name_plural = _("наставники")
         constraints = [
-            models.CheckConstraint(condition=Q(capacity__gte=1), name="mentor_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1, capacity__lte=20),
+                name="mentor_capacity_range",
+                violation_error_message=_("Число наставляемых — от 1 до 20."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -403,29 +519,35 @@ class MentorProfile(models.Model):
 
 
 class MenteeProfile(models.Model):
-    """A person in the mentee bank (база наставляемых)."""
+    """A person in the mentee bank with their requests (база наставляемых с перечнем запросов)."""
 
     class Category(models.TextChoices):
-        YOUNG = "young", _("Молодой специалист")
-        RETURNING = "returning", _("Возобновляет работу после длительного перерыва")
+        YOUNG = "young", _("Молодой педагог")
+        RETURNING = "returning", _("Приступил к работе после длительного перерыва")
         NEW_PLACE = "new_place", _("Адаптируется на новом месте работы")
-        DIRECTION = "direction", _("Повышает мастерство в определённом направлении")
-        DIGITAL = "digital", _("Осваивает цифровые и информационные технологии")
-        BURNOUT = "burnout", _("Испытывает профессиональное выгорание")
-        DIFFICULTIES = "difficulties", _("Испытывает иные профессиональные затруднения")
-        TRAINEE = "trainee", _("Студент или стажёр по договору")
+        DIRECTION = "direction", _("Повышает профессиональный уровень в определённом направлении")
+        DIGITAL = "digital", _("Осваивает цифровые навыки и ИКТ-компетенции")
+        BURNOUT = "burnout", _("В состоянии профессионального выгорания")
+        DIFFICULTIES = "difficulties", _("Испытывает другие профессиональные затруднения")
+        TRAINEE = "trainee", _("Стажёр или студент по договору")
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("Действующий")
-        PAUSED = "paused", _("Приостановлен")
-        LEFT = "left", _("Выбыл")
+    Status = ProfileStatus
 
     person = models.OneToOneField(
         Person, on_delete=models.CASCADE, related_name="mentee_profile", verbose_name=_("педагог")
     )
     category = models.CharField(_("категория наставляемого"), max_length=20, choices=Category.choices)
-    requests = models.TextField(_("запрос, профессиональные затруднения"), blank=True)
-    status = models.CharField(_("статус"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    requests = models.ManyToManyField(
+        VocabularyTerm,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"vocabulary": Vocabulary.REQUEST},
+        verbose_name=_("запросы и затруднения"),
+    )
+    requests_text = models.TextField(_("запрос своими словами"), blank=True)
+    consent_date = models.DateField(_("дата согласия на участие в наставничестве"), null=True, blank=True)
+    consent_scan = models.FileField(_("скан согласия"), upload_to=consent_upload_path, blank=True)
+    status = models.CharField(_("статус"), max_length=20, choices=ProfileStatus.choices, default=ProfileStatus.ACTIVE)
 
     class Meta:
         verbose_name = _("наставляемый")
@@ -433,3 +555,97 @@ class MenteeProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.person)
+
+
+class MentoringGroupQuerySet(models.QuerySet):
+    def active(self) -> MentoringGroupQuerySet:
+        return self.filter(status=MentoringGroup.Status.ACTIVE)
+
+
+class MentoringGroup(models.Model):
+    """A mentoring pair (one mentee) or group (two or more) under one mentor."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Черновик")
+        ACTIVE = "active", _("Действует")
+        COMPLETED = "completed", _("Завершена")
+        ENDED_EARLY = "ended_early", _("Прекращена досрочно")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="mentoring_groups", verbose_name=_("организация")
+    )
+    mentor = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="mentored_groups", verbose_name=_("наставник")
+    )
+    mentees = models.ManyToManyField(
+        Person, through="Participation", related_name="mentee_groups", verbose_name=_("наставляемые")
+    )
+    status = models.CharField(_("статус"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    start_date = models.DateField(_("дата начала"), null=True, blank=True)
+    planned_end_date = models.DateField(_("плановая дата окончания"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MentoringGroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("наставническая пара или группа")
+        verbose_name_plural = _("наставнические пары и группы")
+
+    def __str__(self) -> str:
+        return f"{self.mentor.short_name}: {self.get_status_display().lower()}"
+
+
+class Participation(models.Model):
+    """A mentee in a pair or group, with their written consent."""
+
+    group = models.ForeignKey(MentoringGroup, on_delete=models.CASCADE, related_name="participations")
+    mentee = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
+    consent_date = models.DateField(_("дата согласия"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("участие наставляемого")
+        verbose_name_plural = _("участие наставляемых")
+        constraints = [models.UniqueConstraint(fields=["group", "mentee"], name="participation_unique")]
+
+    def __str__(self) -> str:
+        return str(self.mentee)
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImportBatchQuerySet:
+        """An upload is seen only by the person who made it (and superusers)."""
+        if user.is_superuser:
+            return self.all()
+        return self.filter(user=user)
+
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet between its preview and its confirmation.
+
+    The file is kept in the database, not in the process or on a local disk, so the
+    confirm may land on any app server behind the balancer.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Проверен")
+        APPLIED = "applied", _("Загружен")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(_("файл"), max_length=255)
+    content = models.BinaryField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("загрузка таблицы")
+        verbose_name_plural = _("загрузки таблиц")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:import_preview", args=[self.pk])

@@ -5,14 +5,38 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from .access import get_organisation_for, get_person_for
+from .exporters import ImportTemplate, RegistryExport, attachment_response
 from .filters import PersonFilter
-from .forms import OrganisationForm, PersonForm
-from .models import Membership, Organisation, Person, Role, scope_of
+from .forms import (
+    ImportUploadForm,
+    MenteeProfileForm,
+    MentorProfileForm,
+    OrganisationForm,
+    PersonForm,
+    VocabularyTermForm,
+)
+from .importing import apply_import, plan_import
+from .models import (
+    ImportBatch,
+    Membership,
+    MenteeProfile,
+    MentoringGroup,
+    MentorProfile,
+    Organisation,
+    Person,
+    Role,
+    VocabularyTerm,
+    scope_of,
+    young_teacher_threshold,
+)
 
 
 def _page(request, queryset):
@@ -117,17 +141,36 @@ def organisation_update(request, pk: int):
     return render(request, "registry/organisation_form.html", {"form": form, "organisation": organisation})
 
 
-def person_list(request):
-    people = (
-        Person.objects.visible_to(request.user)
-        .select_related("organisation", "mentor_profile", "mentee_profile")
-        .prefetch_related("subjects")
-    )
+def filtered_people(request):
+    """The registry's people for this user and these filters: the page and the export read the same set."""
+    people = Person.objects.visible_to(request.user)
     person_filter = PersonFilter(request.GET or None, queryset=people, user=request.user)
-    filtered = person_filter.qs if person_filter.is_bound else people
-    if not person_filter.is_bound or not request.GET.get("ordering"):
+    filtered = person_filter.qs if person_filter.is_bound and person_filter.is_valid() else people
+    if not request.GET.get("ordering"):
         filtered = filtered.order_by("last_name", "first_name", "middle_name", "pk")
-    page = _page(request, filtered)
+    return person_filter, filtered
+
+
+SORT_COLUMNS = [
+    ("name", _lazy("ФИО")),
+    ("organisation", _lazy("Организация")),
+    ("position", _lazy("Должность")),
+    ("category", _lazy("Категория")),
+    ("since", _lazy("Стаж")),
+]
+
+
+def person_list(request):
+    person_filter, filtered = filtered_people(request)
+    page = _page(
+        request,
+        filtered.select_related("organisation", "mentor_profile", "mentee_profile").prefetch_related("subjects"),
+    )
+    totals = filtered.order_by().aggregate(
+        mentors=Count("mentor_profile"),
+        mentees=Count("mentee_profile"),
+        young=Count("pk", filter=Q(teaching_since__gt=young_teacher_threshold())),
+    )
     return render(
         request,
         "registry/person_list.html",
@@ -135,19 +178,43 @@ def person_list(request):
             "filter": person_filter,
             "page": page,
             "total": page.paginator.count,
+            "totals": totals,
+            "ordering": request.GET.get("ordering", ""),
+            "sort_columns": SORT_COLUMNS,
             "can_create": Organisation.objects.staffed_by(request.user).exists(),
         },
     )
 
 
+def person_export(request):
+    _, filtered = filtered_people(request)
+    filename, content_type, content = RegistryExport().render(filtered)
+    return attachment_response(filename, content_type, content, fallback="registry.xlsx")
+
+
 def person_detail(request, pk: int):
     person = get_person_for(request.user, pk)
+    groups = (
+        MentoringGroup.objects.filter(Q(mentor=person) | Q(participations__mentee=person))
+        .select_related("mentor", "organisation")
+        .prefetch_related("mentees")
+        .distinct()
+        .order_by("-start_date", "-created_at")
+    )
+    mentor = getattr(person, "mentor_profile", None)
+    mentee = getattr(person, "mentee_profile", None)
     return render(
         request,
         "registry/person_detail.html",
         {
             "person": person,
             "subjects": person.subjects.all(),
+            "mentor": mentor,
+            "mentee": mentee,
+            "competencies": mentor.competencies.all() if mentor else [],
+            "achievements": mentor.achievements.all() if mentor else [],
+            "requests": mentee.requests.all() if mentee else [],
+            "groups": groups,
             "can_edit": Person.objects.manageable_by(request.user).filter(pk=pk).exists(),
         },
     )
@@ -177,3 +244,123 @@ def person_update(request, pk: int):
         messages.success(request, _("Изменения сохранены."))
         return redirect(person)
     return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+PROFILE_FORMS = {"mentor": (MentorProfile, MentorProfileForm), "mentee": (MenteeProfile, MenteeProfileForm)}
+
+
+@require_http_methods(["GET", "POST"])
+def profile_edit(request, pk: int, kind: str):
+    """Put a person into the mentor or mentee bank, or edit their entry there."""
+    person = get_person_for(request.user, pk, write=True)
+    model, form_class = PROFILE_FORMS[kind]
+    profile = model.objects.filter(person=person).first() or model(person=person)
+    form = form_class(request.POST or None, request.FILES or None, instance=profile, user=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Данные банка сохранены."))
+        return redirect(person)
+    return render(request, "registry/profile_form.html", {"form": form, "person": person, "kind": kind})
+
+
+def consent_scan(request, pk: int, kind: str):
+    """The scan of a consent, only through this view: scoped like the person it belongs to."""
+    person = get_person_for(request.user, pk)
+    model, _form = PROFILE_FORMS[kind]
+    profile = model.objects.filter(person=person).exclude(consent_scan="").first()
+    if profile is None or not profile.consent_scan.storage.exists(profile.consent_scan.name):
+        raise Http404
+    suffix = profile.consent_scan.name.rsplit(".", 1)[-1].lower()
+    content_type = {"pdf": "application/pdf", "png": "image/png"}.get(suffix, "image/jpeg")
+    with profile.consent_scan.open("rb") as scan:
+        content = scan.read()
+    filename = f"Согласие {person.short_name}.{suffix}"
+    return attachment_response(filename, content_type, content, fallback=f"consent.{suffix}")
+
+
+def curator_list(request):
+    """The curators base: who runs mentoring where, with contacts."""
+    memberships = (
+        Membership.objects.visible_to(request.user)
+        .filter(role__in=[Role.COORDINATOR, Role.DIRECTOR, Role.CURATOR])
+        .select_related("user", "municipality", "organisation__municipality")
+        .order_by("role", "municipality__name", "organisation__short_name", "user__last_name")
+    )
+    return render(request, "registry/curator_list.html", {"memberships": memberships})
+
+
+@require_http_methods(["GET", "POST"])
+def vocabulary_list(request):
+    scope = scope_of(request.user)
+    if not (scope.is_superuser or scope.municipality_ids):
+        raise PermissionDenied
+    form = VocabularyTermForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        term = form.save()
+        messages.success(request, _("Пункт «%(name)s» добавлен в справочник.") % {"name": term.name})
+        return redirect("registry:vocabulary_list")
+    terms = VocabularyTerm.objects.visible_to(request.user).select_related("municipality")
+    return render(request, "registry/vocabulary_list.html", {"form": form, "terms": terms})
+
+
+def _require_importer(user) -> None:
+    if not Organisation.objects.staffed_by(user).exists():
+        raise PermissionDenied
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    _require_importer(request.user)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = ImportBatch.objects.create(user=request.user, file_name=upload.name[:255], content=upload.read())
+        return redirect(batch)
+    organisations = Organisation.objects.staffed_by(request.user).only("short_name")[:2]
+    return render(request, "registry/import_upload.html", {"form": form, "organisations": organisations})
+
+
+def import_template(request):
+    _require_importer(request.user)
+    filename, content_type, content = ImportTemplate().render(request.user)
+    return attachment_response(filename, content_type, content, fallback="template.xlsx")
+
+
+PREVIEW_ROWS = 500
+
+
+def import_preview(request, pk: int):
+    _require_importer(request.user)
+    batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
+    plan = plan_import(request.user, batch.file_name, bytes(batch.content)) if batch.status == "previewed" else None
+    refused = [row for row in plan.rows if row.action == "refused"] if plan else []
+    others = [row for row in plan.rows if row.action != "refused"][:PREVIEW_ROWS] if plan else []
+    return render(
+        request,
+        "registry/import_preview.html",
+        {"batch": batch, "plan": plan, "refused": refused, "others": others, "preview_rows": PREVIEW_ROWS},
+    )
+
+
+@require_http_methods(["POST"])
+def import_confirm(request, pk: int):
+    _require_importer(request.user)
+    batch = get_object_or_404(ImportBatch.objects.visible_to(request.user).select_for_update(), pk=pk)
+    if batch.status == ImportBatch.Status.APPLIED:
+        messages.info(request, _("Этот файл уже загружен."))
+        return redirect(batch)
+    plan = apply_import(request.user, batch.file_name, bytes(batch.content))
+    if not plan.can_apply:
+        messages.error(request, _("Файл не загружен: исправьте отклонённые строки и загрузите его снова."))
+        return redirect(batch)
+    batch.status = ImportBatch.Status.APPLIED
+    batch.summary = plan.summary()
+    batch.applied_at = timezone.now()
+    batch.content = b""
+    batch.save(update_fields=["status", "summary", "applied_at", "content"])
+    counts = plan.counts
+    messages.success(
+        request,
+        _("Загрузка завершена: добавлено %(create)s, изменено %(update)s, без изменений %(unchanged)s.") % counts,
+    )
+    return redirect(batch)
