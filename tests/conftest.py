@@ -32,3 +32,13 @@ def demo(db):
     own |= {m.user.username: m.person for m in users["mentee"].memberships.select_related("person", "user")}
     teacher = Person.objects.filter(organisation=school1, memberships__isnull=True).order_by("pk").first()
     return {"school1": school1, "school2": school2, "teacher": teacher, "users": users, "own": own}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Tests create many users; PBKDF2's deliberate slowness buys nothing here."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        # The demo accounts loaded once per run were hashed with the default.
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
