@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from registry import views as registry_views
 from registry.auth_forms import PortalAuthenticationForm
+from registry.views import people as registry_views
 
 admin.site.site_header = "Портал наставничества: администрирование"
 admin.site.site_title = "Портал наставничества"

@@ -19,18 +19,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import (
+    Activity,
+    GroupEvent,
     Membership,
     MenteeProfile,
+    MentoringForm,
+    MentoringGroup,
+    MentoringKind,
+    MentoringOrder,
     MentorProfile,
     Municipality,
     Organisation,
+    Participation,
     Person,
+    Program,
     Role,
     Subject,
     Vocabulary,
     VocabularyTerm,
 )
 from .reference import load_reference_data
+from .services import add_months
 
 DEMO_PASSWORD = "demo"
 DATA_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
@@ -190,7 +199,115 @@ class DemoBuilder:
         MentorProfile.competencies.through.objects.bulk_create(competency_links, batch_size=10000)
         MentorProfile.achievements.through.objects.bulk_create(achievement_links, batch_size=10000)
         MenteeProfile.requests.through.objects.bulk_create(request_links, batch_size=10000)
+        self.pair_up(rng, mentors, mentees)
         return len(people)
+
+    ACTIVITY_TITLES = [
+        ("Знакомство, диагностика затруднений, составление плана", "беседа"),
+        ("Посещение уроков наставника, разбор приёмов", "взаимопосещение"),
+        ("Подготовка и проведение открытого урока с разбором", "открытый урок"),
+        ("Работа с документацией и электронным журналом", "консультация"),
+        ("Подведение итогов, анкетирование, самоанализ", "итоговая встреча"),
+    ]
+
+    def pair_up(self, rng: random.Random, mentors: list[MentorProfile], mentees: list[MenteeProfile]) -> None:
+        """Pairs of the same school, one order per school, programs with a plan partly done."""
+        free: dict[int, list[MentorProfile]] = {}
+        for mentor in mentors:
+            if mentor.person.consent_date:
+                free.setdefault(mentor.person.organisation_id, []).extend([mentor] * mentor.capacity)
+        groups, participations, orders = [], [], {}
+        for mentee in mentees:
+            slots = free.get(mentee.person.organisation_id)
+            if not slots or not mentee.person.consent_date or rng.random() > 0.7:
+                continue
+            mentor = slots.pop(rng.randrange(len(slots)))
+            if mentor.person_id == mentee.person_id:
+                continue
+            start = self.today - datetime.timedelta(days=rng.randint(30, 300))
+            status = rng.choices(
+                [MentoringGroup.Status.ACTIVE, MentoringGroup.Status.COMPLETED, MentoringGroup.Status.DRAFT],
+                weights=[8, 1, 1],
+            )[0]
+            organisation = mentee.person.organisation
+            order = None
+            if status != MentoringGroup.Status.DRAFT:
+                order = orders.get(organisation.pk)
+                if order is None:
+                    order = orders[organisation.pk] = MentoringOrder(
+                        organisation=organisation,
+                        number=f"{rng.randint(10, 150)}-о",
+                        date=self.today - datetime.timedelta(days=rng.randint(310, 330)),
+                        signed_by="Руководитель организации",
+                    )
+            groups.append(
+                MentoringGroup(
+                    organisation=organisation,
+                    mentor_id=mentor.person_id,
+                    form=MentoringForm.TEACHER_TEACHER,
+                    kinds=[MentoringKind.TRADITIONAL] + ([MentoringKind.VIRTUAL] if rng.random() < 0.3 else []),
+                    status=status,
+                    start_date=start,
+                    planned_end_date=add_months(start, 9),
+                    mentor_consent_date=start - datetime.timedelta(days=7),
+                    order=order,
+                    ended_on=self.today - datetime.timedelta(days=5) if status == "completed" else None,
+                )
+            )
+            participations.append((groups[-1], mentee.person_id, start - datetime.timedelta(days=7)))
+        MentoringOrder.objects.bulk_create(list(orders.values()), batch_size=5000)
+        for group in groups:
+            group.order_id = group.order.pk if group.order else None
+        MentoringGroup.objects.bulk_create(groups, batch_size=5000)
+        Participation.objects.bulk_create(
+            [
+                Participation(group=group, mentee_id=mentee_id, consent_date=date)
+                for group, mentee_id, date in participations
+            ],
+            batch_size=5000,
+        )
+        events = [
+            GroupEvent(group=group, to_status=MentoringGroup.Status.DRAFT, note="Сформирована") for group in groups
+        ]
+        events += [
+            GroupEvent(group=group, from_status="draft", to_status="active", note=f"Приказ № {group.order.number}")
+            for group in groups
+            if group.order
+        ]
+        GroupEvent.objects.bulk_create(events, batch_size=5000)
+        programs = [
+            Program(
+                organisation=group.organisation,
+                group=group,
+                title="Адаптация молодого педагога",
+                start_date=group.start_date,
+                end_date=group.planned_end_date,
+                difficulties="Организация урока, дисциплина, работа с родителями",
+                goals="Помочь молодому педагогу освоить профессию и закрепиться в школе",
+                expected_results="Уверенное проведение уроков, самостоятельная работа с родителями",
+                status=Program.Status.COMPLETED if group.status == "completed" else Program.Status.ACTIVE,
+            )
+            for group in groups
+            if group.status != MentoringGroup.Status.DRAFT
+        ]
+        Program.objects.bulk_create(programs, batch_size=5000)
+        activities = []
+        for program in programs:
+            for position, (title, form) in enumerate(self.ACTIVITY_TITLES, start=1):
+                due = add_months(program.start_date, position * 2 - 1)
+                done = due <= self.today and rng.random() < 0.75
+                activities.append(
+                    Activity(
+                        program=program,
+                        position=position,
+                        title=title,
+                        form=form,
+                        due_date=due,
+                        responsible="Наставник",
+                        done_on=due if done else None,
+                    )
+                )
+        Activity.objects.bulk_create(activities, batch_size=10000)
 
     @transaction.atomic
     def build_municipality(self) -> tuple[Municipality, list[Organisation], int] | None:
@@ -268,16 +385,19 @@ class DemoBuilder:
                 Membership.objects.get_or_create(user=user, role=role, organisation=schools[school_index])
                 described.append((username, f"{Role(role).label}, {schools[school_index]}"))
 
+        # The demo mentor and mentee are the two people of one active pair of school 1.
         school = schools[0]
-        for username, role, profile in (
-            ("mentor", Role.MENTOR, "mentor_profile"),
-            ("mentee", Role.MENTEE, "mentee_profile"),
-        ):
-            person = (
-                Person.objects.filter(organisation=school, **{f"{profile}__isnull": False}, consent_date__isnull=False)
-                .order_by("last_name", "first_name", "pk")
-                .first()
+        group = (
+            MentoringGroup.objects.filter(
+                organisation=school, status=MentoringGroup.Status.ACTIVE, program__isnull=False
             )
+            .select_related("mentor")
+            .order_by("pk")
+            .first()
+        )
+        pair = {Role.MENTOR: group.mentor, Role.MENTEE: group.participations.select_related("mentee").first().mentee}
+        for username, role in (("mentor", Role.MENTOR), ("mentee", Role.MENTEE)):
+            person = pair[role]
             user = self._user(
                 username, first_name=f"{person.first_name} {person.middle_name}", last_name=person.last_name
             )

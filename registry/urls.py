@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from .views import imports, mentoring, people
 
 
 class ProfileKindConverter:
@@ -20,21 +20,41 @@ register_converter(ProfileKindConverter, "profile")
 app_name = "registry"
 
 urlpatterns = [
-    path("organisations/", views.organisation_list, name="organisation_list"),
-    path("organisations/new/", views.organisation_create, name="organisation_create"),
-    path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
-    path("organisations/<int:pk>/edit/", views.organisation_update, name="organisation_update"),
-    path("people/", views.person_list, name="person_list"),
-    path("people/export.xlsx", views.person_export, name="person_export"),
-    path("people/new/", views.person_create, name="person_create"),
-    path("people/<int:pk>/", views.person_detail, name="person_detail"),
-    path("people/<int:pk>/edit/", views.person_update, name="person_update"),
-    path("people/<int:pk>/<profile:kind>/", views.profile_edit, name="profile_edit"),
-    path("people/<int:pk>/<profile:kind>/consent/", views.consent_scan, name="consent_scan"),
-    path("curators/", views.curator_list, name="curator_list"),
-    path("vocabularies/", views.vocabulary_list, name="vocabulary_list"),
-    path("import/", views.import_upload, name="import_upload"),
-    path("import/template.xlsx", views.import_template, name="import_template"),
-    path("import/<int:pk>/", views.import_preview, name="import_preview"),
-    path("import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("organisations/", people.organisation_list, name="organisation_list"),
+    path("organisations/new/", people.organisation_create, name="organisation_create"),
+    path("organisations/<int:pk>/", people.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:pk>/edit/", people.organisation_update, name="organisation_update"),
+    path("people/", people.person_list, name="person_list"),
+    path("people/export.xlsx", people.person_export, name="person_export"),
+    path("people/new/", people.person_create, name="person_create"),
+    path("people/<int:pk>/", people.person_detail, name="person_detail"),
+    path("people/<int:pk>/edit/", people.person_update, name="person_update"),
+    path("people/<int:pk>/<profile:kind>/", people.profile_edit, name="profile_edit"),
+    path("people/<int:pk>/<profile:kind>/consent/", people.consent_scan, name="consent_scan"),
+    path("curators/", people.curator_list, name="curator_list"),
+    path("vocabularies/", people.vocabulary_list, name="vocabulary_list"),
+    path("import/", imports.import_upload, name="import_upload"),
+    path("import/template.xlsx", imports.import_template, name="import_template"),
+    path("import/<int:pk>/", imports.import_preview, name="import_preview"),
+    path("import/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
+    path("people/<int:pk>/<profile:kind>/consent.pdf", mentoring.consent_pdf, name="consent_pdf"),
+    path("pairs/", mentoring.group_list, name="group_list"),
+    path("pairs/match/", mentoring.group_match, name="group_match"),
+    path("pairs/new/", mentoring.group_create_view, name="group_create"),
+    path("pairs/<int:pk>/", mentoring.group_detail, name="group_detail"),
+    path("pairs/<int:pk>/consents/", mentoring.group_consents, name="group_consents"),
+    path("pairs/<int:pk>/end/", mentoring.group_end, name="group_end"),
+    path("pairs/<int:pk>/program/new/", mentoring.program_create, name="program_create"),
+    path("pairs/<int:pk>/program/from-bank/", mentoring.program_from_bank, name="program_from_bank"),
+    path("orders/", mentoring.order_list, name="order_list"),
+    path("orders/new/", mentoring.order_create, name="order_create"),
+    path("orders/<int:pk>/", mentoring.order_detail, name="order_detail"),
+    path("orders/<int:pk>/pdf/", mentoring.order_pdf, name="order_pdf"),
+    path("programs/bank/", mentoring.program_bank, name="program_bank"),
+    path("programs/<int:pk>/", mentoring.program_detail, name="program_detail"),
+    path("programs/<int:pk>/edit/", mentoring.program_update, name="program_update"),
+    path("programs/<int:pk>/pdf/", mentoring.program_pdf, name="program_pdf"),
+    path("programs/<int:pk>/result/", mentoring.program_result, name="program_result"),
+    path("programs/<int:pk>/to-bank/", mentoring.program_to_bank, name="program_to_bank"),
+    path("programs/<int:pk>/activities/<int:activity_pk>/", mentoring.activity_mark, name="activity_mark"),
 ]

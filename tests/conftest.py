@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from registry.demo import DemoBuilder
-from registry.models import Organisation, Person
+from registry.models import MentoringGroup, Organisation, Person
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +31,18 @@ def demo(db):
     own = {m.user.username: m.person for m in users["mentor"].memberships.select_related("person", "user")}
     own |= {m.user.username: m.person for m in users["mentee"].memberships.select_related("person", "user")}
     teacher = Person.objects.filter(organisation=school1, memberships__isnull=True).order_by("pk").first()
-    return {"school1": school1, "school2": school2, "teacher": teacher, "users": users, "own": own}
+    group = MentoringGroup.objects.filter(mentor=own["mentor"], status="active").order_by("pk").first()
+    return {
+        "school1": school1,
+        "school2": school2,
+        "teacher": teacher,
+        "users": users,
+        "own": own,
+        "group": group,
+        "program": group.program,
+        "order": group.order,
+        "activity": group.program.activities.first(),
+    }
 
 
 @pytest.fixture(autouse=True)

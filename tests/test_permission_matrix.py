@@ -41,6 +41,27 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:import_preview": ("curator_batch", [302, 404, 404, 200, 403, 403, 404, 404, 200]),
     # POST only; the POST itself is checked in tests/registry/test_import.py.
     "registry:import_confirm": ("curator_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:consent_pdf": ("teacher_mentor", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:group_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:group_match": (None, [302, 403, 200, 200, 403, 403, 200, 200, 200]),
+    "registry:group_create": (None, [302, 403, 200, 200, 403, 403, 200, 200, 200]),
+    "registry:group_detail": ("group", [302, 200, 200, 200, 200, 200, 404, 404, 200]),
+    "registry:group_consents": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:group_end": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
+    # The pair already has a program: its managers are sent to it.
+    "registry:program_create": ("group", [302, 403, 302, 302, 403, 403, 404, 404, 302]),
+    "registry:program_from_bank": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:order_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:order_create": (None, [302, 403, 200, 200, 403, 403, 200, 200, 200]),
+    "registry:order_detail": ("order", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:order_pdf": ("order", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:program_bank": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:program_detail": ("program", [302, 200, 200, 200, 200, 200, 404, 404, 200]),
+    "registry:program_update": ("program", [302, 403, 200, 200, 403, 403, 404, 404, 200]),
+    "registry:program_pdf": ("program", [302, 200, 200, 200, 200, 200, 404, 404, 200]),
+    "registry:program_result": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:program_to_bank": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:activity_mark": ("activity", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
     "admin:index": (None, [302, 302, 302, 302, 302, 302, 302, 302, 200]),
 }
 
@@ -81,6 +102,8 @@ def url_kwargs(target: str | None, demo: dict, media_root) -> dict:
         profile, _ = MentorProfile.objects.get_or_create(person=demo["teacher"])
         profile.consent_scan.save("scan.pdf", ContentFile(b"%PDF-1.4 consent"), save=True)
         return {"pk": demo["teacher"].pk, "kind": "mentor"}
+    if target == "activity":
+        return {"pk": demo["program"].pk, "activity_pk": demo["activity"].pk}
     if target == "curator_batch":
         batch = ImportBatch.objects.create(user=demo["users"]["curator"], file_name="staff.csv", content=b"x")
         return {"pk": batch.pk}

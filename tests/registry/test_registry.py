@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from registry.models import (
     MenteeProfile,
     MentoringGroup,
+    MentoringOrder,
     MentorProfile,
     Organisation,
     Participation,
@@ -66,8 +67,14 @@ def district():
     MenteeProfileFactory(person=people["both"], category=MenteeProfile.Category.DIGITAL)
     MenteeProfileFactory(person=people["young_mentee"])
     MenteeProfileFactory(person=people["paired_mentee"])
+    order = MentoringOrder.objects.create(organisation=kindergarten, number="1", date=TODAY, signed_by="Директор")
     group = MentoringGroup.objects.create(
-        organisation=kindergarten, mentor=people["mentor"], status=MentoringGroup.Status.ACTIVE
+        organisation=kindergarten,
+        mentor=people["mentor"],
+        status=MentoringGroup.Status.ACTIVE,
+        order=order,
+        start_date=TODAY,
+        planned_end_date=TODAY + datetime.timedelta(days=180),
     )
     Participation.objects.create(group=group, mentee=people["paired_mentee"])
     return {

@@ -1,0 +1,238 @@
+"""Forms of the curator's working day: pairs and groups, consents, orders, programs."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.forms import inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .forms import DateInput
+from .models import (
+    Activity,
+    EndReason,
+    MentoringForm,
+    MentoringGroup,
+    MentoringKind,
+    Organisation,
+    Person,
+    ProfileStatus,
+    Program,
+    scope_of,
+)
+from .services import check_dates, check_program_period
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, person: Person) -> str:
+        return f"{person.full_name} — {person.position}, {person.organisation.short_name}"
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, person: Person) -> str:
+        return f"{person.full_name} — {person.position}"
+
+
+class GroupForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Организация"), queryset=Organisation.objects.none())
+    mentor = PersonChoiceField(label=_("Наставник"), queryset=Person.objects.none())
+    mentees = PeopleChoiceField(
+        label=_("Наставляемые"),
+        queryset=Person.objects.none(),
+        help_text=_("Один наставляемый — пара, два и больше — группа."),
+    )
+    form = forms.ChoiceField(label=_("Форма наставничества"), choices=MentoringForm.choices)
+    kinds = forms.MultipleChoiceField(
+        label=_("Виды наставничества"), choices=MentoringKind.choices, widget=forms.CheckboxSelectMultiple
+    )
+    start_date = forms.DateField(label=_("Дата начала"), widget=DateInput())
+    planned_end_date = forms.DateField(label=_("Плановая дата окончания"), widget=DateInput())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Pairs are formed by the school's curator or director, not by the municipal coordinator.
+        organisations = Organisation.objects.all()
+        if not user.is_superuser:
+            organisations = organisations.filter(pk__in=scope_of(user).managed_organisation_ids)
+        self.fields["organisation"].queryset = organisations
+        if organisations.count() == 1:
+            self.fields["organisation"].initial = organisations.first()
+            self.fields["organisation"].widget = forms.HiddenInput()
+        municipality_ids = organisations.values("municipality_id")
+        self.fields["mentor"].queryset = (
+            Person.objects.filter(mentor_profile__status=ProfileStatus.ACTIVE, consent_date__isnull=False)
+            .filter(
+                Q(organisation__in=organisations)
+                | Q(mentor_profile__open_mentoring=True, organisation__municipality_id__in=municipality_ids)
+            )
+            .select_related("organisation")
+        )
+        self.fields["mentees"].queryset = Person.objects.filter(
+            organisation__in=organisations, mentee_profile__status=ProfileStatus.ACTIVE
+        ).select_related("organisation")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("planned_end_date")
+        if start and end:
+            try:
+                check_dates(start, end)
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+class ConsentsForm(forms.Form):
+    """One date per participant; the scans themselves are kept in the banks."""
+
+    def __init__(self, *args, group: MentoringGroup, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.fields["mentor"] = forms.DateField(
+            label=_("Согласие наставника %(name)s") % {"name": group.mentor.full_name},
+            required=False,
+            widget=DateInput(),
+            initial=group.mentor_consent_date,
+        )
+        for participation in group.participations.all():
+            self.fields[f"mentee_{participation.mentee_id}"] = forms.DateField(
+                label=_("Согласие наставляемого %(name)s") % {"name": participation.mentee.full_name},
+                required=False,
+                widget=DateInput(),
+                initial=participation.consent_date,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        for name, value in cleaned.items():
+            if value and value > today:
+                self.add_error(name, _("Дата согласия не может быть в будущем."))
+        return cleaned
+
+    def mentee_consents(self) -> dict[int, object]:
+        return {
+            int(name.removeprefix("mentee_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("mentee_")
+        }
+
+
+class OrderForm(forms.Form):
+    number = forms.CharField(label=_("Номер приказа"), max_length=50)
+    date = forms.DateField(label=_("Дата приказа"), widget=DateInput())
+    signed_by = forms.CharField(label=_("Руководитель (ФИО для подписи)"), max_length=255)
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Пары и группы, которые закрепляет приказ"),
+        queryset=MentoringGroup.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = (
+            MentoringGroup.objects.filter(organisation=organisation, status=MentoringGroup.Status.DRAFT)
+            .select_related("mentor")
+            .prefetch_related("mentees")
+        )
+        self.fields["groups"].label_from_instance = lambda group: (
+            _("%(mentor)s → %(mentees)s")
+            % {
+                "mentor": group.mentor.full_name,
+                "mentees": ", ".join(mentee.full_name for mentee in group.mentees.all()),
+            }
+        )
+
+    def clean_number(self):
+        return " ".join(self.cleaned_data["number"].split()).removeprefix("№").strip()
+
+
+class EndForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Причина прекращения"), choices=EndReason.choices)
+    note = forms.CharField(label=_("Пояснение"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    ended_on = forms.DateField(label=_("Дата прекращения"), widget=DateInput(), initial=timezone.localdate)
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = [
+            "title",
+            "start_date",
+            "end_date",
+            "difficulties",
+            "strengths",
+            "goals",
+            "expected_results",
+            "status",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "difficulties": forms.Textarea(attrs={"rows": 3}),
+            "strengths": forms.Textarea(attrs={"rows": 3}),
+            "goals": forms.Textarea(attrs={"rows": 3}),
+            "expected_results": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_date"].required = True
+        self.fields["end_date"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end:
+            try:
+                check_program_period(start, end)
+            except forms.ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field, messages)
+        return cleaned
+
+
+ActivityFormSet = inlineformset_factory(
+    Program,
+    Activity,
+    fields=["position", "title", "due_date", "form", "responsible"],
+    widgets={"due_date": DateInput()},
+    extra=3,
+    can_delete=True,
+)
+
+
+class ProgramResultForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        fields = ["result", "mentor_assessment", "mentee_self_assessment", "status"]
+        widgets = {
+            "result": forms.Textarea(attrs={"rows": 3}),
+            "mentor_assessment": forms.Textarea(attrs={"rows": 3}),
+            "mentee_self_assessment": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class ActivityDoneForm(forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = ["done_on", "note"]
+        widgets = {"done_on": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_done_on(self):
+        value = self.cleaned_data.get("done_on")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("Дата выполнения не может быть в будущем."))
+        return value
+
+
+class FromBankForm(forms.Form):
+    template = forms.ModelChoiceField(label=_("Программа из банка"), queryset=Program.objects.none())
+    start_date = forms.DateField(label=_("Начало новой программы"), widget=DateInput())
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = Program.objects.filter(organisation=organisation, in_bank=True)

@@ -1,0 +1,419 @@
+"""Writes that span several models and must never half-happen: pairs, orders, programs.
+
+Each service checks the rules of the Положение о наставничестве and raises
+``ValidationError`` with Russian messages (keyed by field where a form can show them);
+the database is left untouched when any rule fails.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    Activity,
+    GroupEvent,
+    MenteeProfile,
+    MentoringGroup,
+    MentoringOrder,
+    MentorProfile,
+    Organisation,
+    Participation,
+    Person,
+    ProfileStatus,
+    Program,
+)
+
+
+# --- pairs and groups ---------------------------------------------------------------------
+def active_mentee_counts(mentor_ids: Iterable[int], exclude_group: int | None = None) -> dict[int, int]:
+    """How many mentees each mentor leads now, in one query."""
+    rows = (
+        Participation.objects.filter(group__mentor_id__in=list(mentor_ids), group__status=MentoringGroup.Status.ACTIVE)
+        .exclude(group_id=exclude_group)
+        .values("group__mentor_id")
+        .annotate(count=Count("pk"))
+    )
+    return {row["group__mentor_id"]: row["count"] for row in rows}
+
+
+def check_composition(*, organisation: Organisation, mentor: Person, mentees: list[Person]) -> None:
+    """The rules on who may be in a pair or group; raises with every problem found."""
+    errors: dict[str, list[str]] = {"mentor": [], "mentees": []}
+    if not mentees:
+        errors["mentees"].append(_("Выберите хотя бы одного наставляемого."))
+    if mentor in mentees:
+        errors["mentees"].append(_("Наставник не может быть наставником самому себе."))
+    profile = MentorProfile.objects.filter(person=mentor).first()
+    if profile is None:
+        errors["mentor"].append(_("%(name)s нет в банке наставников.") % {"name": mentor.full_name})
+    elif profile.status != ProfileStatus.ACTIVE:
+        errors["mentor"].append(
+            _("Наставник %(name)s сейчас не действующий (%(status)s).")
+            % {"name": mentor.full_name, "status": profile.get_status_display().lower()}
+        )
+    if mentor.organisation_id != organisation.pk and not (profile and profile.open_mentoring):
+        errors["mentor"].append(
+            _(
+                "%(name)s работает в другой организации и не участвует в открытом наставничестве: "
+                "выбрать его наставником нельзя."
+            )
+            % {"name": mentor.full_name}
+        )
+    if mentor.organisation.municipality_id != organisation.municipality_id:
+        errors["mentor"].append(_("Наставник должен работать в том же муниципалитете."))
+    if not mentor.has_consent:
+        errors["mentor"].append(
+            _("У %(name)s нет согласия на обработку персональных данных.") % {"name": mentor.full_name}
+        )
+    bank = set(MenteeProfile.objects.filter(person__in=mentees).values_list("person_id", flat=True))
+    for mentee in mentees:
+        if mentee.organisation_id != organisation.pk:
+            errors["mentees"].append(_("%(name)s работает в другой организации.") % {"name": mentee.full_name})
+        if mentee.pk not in bank:
+            errors["mentees"].append(_("%(name)s нет в банке наставляемых.") % {"name": mentee.full_name})
+        if not mentee.has_consent:
+            errors["mentees"].append(
+                _("У %(name)s нет согласия на обработку персональных данных.") % {"name": mentee.full_name}
+            )
+    errors = {key: value for key, value in errors.items() if value}
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_dates(start: datetime.date, end: datetime.date) -> None:
+    if end <= start:
+        raise ValidationError({"planned_end_date": _("Дата окончания должна быть позже даты начала.")})
+
+
+@transaction.atomic
+def group_create(
+    *,
+    user,
+    organisation: Organisation,
+    mentor: Person,
+    mentees: list[Person],
+    form: str,
+    kinds: list[str],
+    start_date: datetime.date,
+    planned_end_date: datetime.date,
+) -> MentoringGroup:
+    """Form a pair (one mentee) or a group (several) as a draft."""
+    check_composition(organisation=organisation, mentor=mentor, mentees=mentees)
+    check_dates(start_date, planned_end_date)
+    group = MentoringGroup.objects.create(
+        organisation=organisation,
+        mentor=mentor,
+        form=form,
+        kinds=list(kinds),
+        start_date=start_date,
+        planned_end_date=planned_end_date,
+    )
+    Participation.objects.bulk_create([Participation(group=group, mentee=mentee) for mentee in mentees])
+    GroupEvent.objects.create(group=group, to_status=MentoringGroup.Status.DRAFT, user=user, note=_("Сформирована"))
+    return group
+
+
+@transaction.atomic
+def group_record_consents(
+    *,
+    group: MentoringGroup,
+    mentor_consent_date: datetime.date | None,
+    mentee_consents: dict[int, datetime.date | None],
+) -> None:
+    """Record the written consents of the participants (dates; scans live in the banks)."""
+    today = timezone.localdate()
+    dates = [mentor_consent_date, *mentee_consents.values()]
+    if any(date and date > today for date in dates):
+        raise ValidationError(_("Дата согласия не может быть в будущем."))
+    group.mentor_consent_date = mentor_consent_date
+    group.save(update_fields=["mentor_consent_date"])
+    participations = list(group.participations.all())
+    for participation in participations:
+        participation.consent_date = mentee_consents.get(participation.mentee_id)
+    Participation.objects.bulk_update(participations, ["consent_date"])
+
+
+def _transition(group: MentoringGroup, to_status: str, user, note: str = "") -> None:
+    GroupEvent.objects.create(group=group, from_status=group.status, to_status=to_status, user=user, note=note)
+    group.status = to_status
+
+
+def check_activation(groups: list[MentoringGroup]) -> None:
+    """Consents, capacity and one active pair per mentee, for every group an order would activate."""
+    errors: list[str] = []
+    groups = [
+        MentoringGroup.objects.select_related("mentor__mentor_profile")
+        .prefetch_related("participations__mentee")
+        .get(pk=group.pk)
+        for group in groups
+    ]
+    counts = active_mentee_counts({group.mentor_id for group in groups})
+    adding: dict[int, int] = {}
+    mentee_ids = [p.mentee_id for group in groups for p in group.participations.all()]
+    busy = dict(
+        Participation.objects.filter(mentee_id__in=mentee_ids, group__status=MentoringGroup.Status.ACTIVE).values_list(
+            "mentee_id", "group__mentor__last_name"
+        )
+    )
+    for group in groups:
+        label = str(group.mentor.short_name)
+        if group.status != MentoringGroup.Status.DRAFT:
+            errors.append(_("Пара наставника %(name)s уже не черновик.") % {"name": label})
+        if group.mentor_consent_date is None:
+            errors.append(_("Нет согласия наставника %(name)s.") % {"name": label})
+        participations = list(group.participations.all())
+        for participation in participations:
+            if participation.consent_date is None:
+                errors.append(_("Нет согласия наставляемого %(name)s.") % {"name": participation.mentee.short_name})
+            if participation.mentee_id in busy:
+                errors.append(
+                    _("%(name)s уже в действующей паре с наставником %(mentor)s.")
+                    % {"name": participation.mentee.short_name, "mentor": busy[participation.mentee_id]}
+                )
+        adding[group.mentor_id] = adding.get(group.mentor_id, 0) + len(participations)
+        capacity = group.mentor.mentor_profile.capacity
+        if counts.get(group.mentor_id, 0) + adding[group.mentor_id] > capacity:
+            errors.append(
+                _(
+                    "Наставник %(name)s может вести не больше %(capacity)s наставляемых одновременно, "
+                    "а их будет %(total)s."
+                )
+                % {
+                    "name": label,
+                    "capacity": capacity,
+                    "total": counts.get(group.mentor_id, 0) + adding[group.mentor_id],
+                }
+            )
+    seen: set[int] = set()
+    for mentee_id in mentee_ids:
+        if mentee_id in seen:
+            errors.append(_("Один наставляемый включён в две пары одного приказа."))
+        seen.add(mentee_id)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def order_issue(
+    *, user, organisation: Organisation, number: str, date: datetime.date, signed_by: str, groups: list[MentoringGroup]
+) -> MentoringOrder:
+    """Issue the director's order: the listed draft pairs become active, all of them or none."""
+    if not groups:
+        raise ValidationError({"groups": _("Выберите пары и группы, которые закрепляет приказ.")})
+    if any(group.organisation_id != organisation.pk for group in groups):
+        raise ValidationError({"groups": _("Приказ закрепляет только пары своей организации.")})
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("Дата приказа не может быть в будущем.")})
+    if MentoringOrder.objects.filter(organisation=organisation, number=number, date=date).exists():
+        raise ValidationError({"number": _("Приказ с таким номером и датой уже есть.")})
+    locked = list(MentoringGroup.objects.select_for_update().filter(pk__in=[group.pk for group in groups]))
+    check_activation(locked)
+    order = MentoringOrder.objects.create(
+        organisation=organisation, number=number, date=date, signed_by=signed_by, issued_by=user
+    )
+    for group in locked:
+        _transition(group, MentoringGroup.Status.ACTIVE, user, _("Приказ %(order)s") % {"order": order})
+        group.order = order
+    MentoringGroup.objects.bulk_update(locked, ["status", "order"])
+    return order
+
+
+@transaction.atomic
+def group_complete(*, user, group: MentoringGroup, ended_on: datetime.date) -> None:
+    group = MentoringGroup.objects.select_for_update().get(pk=group.pk)
+    if group.status != MentoringGroup.Status.ACTIVE:
+        raise ValidationError(_("Завершить можно только действующую пару."))
+    _transition(group, MentoringGroup.Status.COMPLETED, user)
+    group.ended_on = ended_on
+    group.save(update_fields=["status", "ended_on"])
+
+
+@transaction.atomic
+def group_end_early(*, user, group: MentoringGroup, reason: str, note: str, ended_on: datetime.date) -> None:
+    group = MentoringGroup.objects.select_for_update().get(pk=group.pk)
+    if group.status not in (MentoringGroup.Status.ACTIVE, MentoringGroup.Status.DRAFT):
+        raise ValidationError(_("Пара уже завершена."))
+    if not reason:
+        raise ValidationError({"reason": _("Укажите причину прекращения.")})
+    _transition(group, MentoringGroup.Status.ENDED_EARLY, user, note)
+    group.end_reason, group.end_note, group.ended_on = reason, note, ended_on
+    group.save(update_fields=["status", "end_reason", "end_note", "ended_on"])
+
+
+# --- matching -------------------------------------------------------------------------------
+WORD = re.compile(r"[а-яёa-z]{4,}")
+STOP_WORDS = {"работа", "работы", "педагог", "педагога", "педагогов", "деятельности", "процесса", "других", "своей"}
+
+
+def stems(text: str) -> set[str]:
+    """Crude Russian stems (first five letters of meaningful words): enough to see that «уроков» fits «урока»."""
+    return {word[:5] for word in WORD.findall(text.lower().replace("ё", "е")) if word not in STOP_WORDS}
+
+
+@dataclass
+class Proposal:
+    mentor: Person
+    score: int
+    free: int
+    reasons: list[str] = field(default_factory=list)
+
+
+def propose_mentors(*, mentee: Person, limit: int = 10) -> list[Proposal]:
+    """Mentors ranked by fit for one mentee, each with the reasons it fits.
+
+    Candidates: active mentors with consent, of the mentee's school or in open mentoring in
+    the same municipality, with a free place. Score: requests that meet competencies (3 each),
+    shared subjects (3 each), same school (2), qualification category (highest 2, first 1),
+    free places (1 each, up to 2). Loaded in a fixed number of queries.
+    """
+    mentee_profile = MenteeProfile.objects.filter(person=mentee).prefetch_related("requests").first()
+    requests = [term.name for term in mentee_profile.requests.all()] if mentee_profile else []
+    if mentee_profile and mentee_profile.requests_text:
+        requests.append(mentee_profile.requests_text)
+    mentee_subjects = set(mentee.subjects.values_list("pk", flat=True))
+    candidates = list(
+        MentorProfile.objects.filter(status=ProfileStatus.ACTIVE, person__consent_date__isnull=False)
+        .filter(
+            Q(person__organisation=mentee.organisation)
+            | Q(open_mentoring=True, person__organisation__municipality_id=mentee.organisation.municipality_id)
+        )
+        .exclude(person=mentee)
+        .select_related("person__organisation")
+        .prefetch_related("competencies", "person__subjects")
+    )
+    counts = active_mentee_counts(profile.person_id for profile in candidates)
+    proposals = []
+    for profile in candidates:
+        mentor = profile.person
+        free = profile.capacity - counts.get(mentor.pk, 0)
+        if free <= 0:
+            continue
+        proposal = Proposal(mentor=mentor, score=0, free=free)
+        competencies = [term.name for term in profile.competencies.all()]
+        if profile.competencies_text:
+            competencies.append(profile.competencies_text)
+        for request in requests:
+            request_stems = stems(request)
+            matched = [name for name in competencies if request_stems & stems(name)]
+            if matched:
+                proposal.score += 3
+                proposal.reasons.append(
+                    _("запрос «%(request)s» — компетенция «%(competency)s»")
+                    % {"request": request, "competency": matched[0]}
+                )
+        shared = [subject for subject in mentor.subjects.all() if subject.pk in mentee_subjects]
+        if shared:
+            proposal.score += 3 * len(shared)
+            proposal.reasons.append(_("тот же предмет: %(subjects)s") % {"subjects": ", ".join(s.name for s in shared)})
+        if mentor.organisation_id == mentee.organisation_id:
+            proposal.score += 2
+            proposal.reasons.append(_("работает в той же организации"))
+        else:
+            proposal.reasons.append(_("открытое наставничество, %(org)s") % {"org": mentor.organisation.short_name})
+        if mentor.qualification_category == Person.Category.HIGHEST:
+            proposal.score += 2
+            proposal.reasons.append(_("высшая категория"))
+        elif mentor.qualification_category == Person.Category.FIRST:
+            proposal.score += 1
+            proposal.reasons.append(_("первая категория"))
+        proposal.score += min(free, 2)
+        proposal.reasons.append(_("свободных мест: %(free)s") % {"free": free})
+        proposals.append(proposal)
+    proposals.sort(key=lambda p: (-p.score, p.mentor.last_name, p.mentor.pk))
+    return proposals[:limit]
+
+
+# --- programs -------------------------------------------------------------------------------
+def add_months(date: datetime.date, months: int) -> datetime.date:
+    month = date.month - 1 + months
+    year, month = date.year + month // 12, month % 12 + 1
+    return date.replace(year=year, month=month, day=min(date.day, calendar.monthrange(year, month)[1]))
+
+
+def check_program_period(start: datetime.date | None, end: datetime.date | None) -> None:
+    """A personalised program lasts from three months to one year (Положение о наставничестве)."""
+    if start is None or end is None:
+        raise ValidationError({"end_date": _("Укажите начало и окончание программы.")})
+    if end < add_months(start, Program.MIN_MONTHS):
+        raise ValidationError({"end_date": _("Программа длится не меньше трёх месяцев.")})
+    if end > add_months(start, Program.MAX_MONTHS):
+        raise ValidationError({"end_date": _("Программа длится не больше одного года.")})
+
+
+@transaction.atomic
+def program_copy_from_bank(*, template: Program, group: MentoringGroup, start_date: datetime.date) -> Program:
+    """A new program for a pair from a bank program: texts copied, activity dates shifted to the new start."""
+    if hasattr(group, "program"):
+        raise ValidationError(_("У этой пары уже есть программа."))
+    shift = start_date - (template.start_date or start_date)
+    length = (template.end_date - template.start_date) if template.start_date and template.end_date else None
+    end_date = start_date + length if length else add_months(start_date, 6)
+    program = Program.objects.create(
+        organisation=group.organisation,
+        group=group,
+        title=template.title,
+        start_date=start_date,
+        end_date=end_date,
+        difficulties=template.difficulties,
+        strengths=template.strengths,
+        goals=template.goals,
+        expected_results=template.expected_results,
+        source=template,
+    )
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                program=program,
+                position=activity.position,
+                title=activity.title,
+                due_date=activity.due_date + shift if activity.due_date else None,
+                form=activity.form,
+                responsible=activity.responsible,
+            )
+            for activity in template.activities.all()
+        ]
+    )
+    return program
+
+
+@transaction.atomic
+def program_put_in_bank(*, program: Program) -> Program:
+    """Copy a completed program into the school's bank: a template with no pair and no marks."""
+    if program.status != Program.Status.COMPLETED:
+        raise ValidationError(_("В банк программ попадают только завершённые программы."))
+    copy = Program.objects.create(
+        organisation=program.organisation,
+        title=program.title,
+        start_date=program.start_date,
+        end_date=program.end_date,
+        difficulties=program.difficulties,
+        strengths=program.strengths,
+        goals=program.goals,
+        expected_results=program.expected_results,
+        in_bank=True,
+        source=program,
+    )
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                program=copy,
+                position=a.position,
+                title=a.title,
+                due_date=a.due_date,
+                form=a.form,
+                responsible=a.responsible,
+            )
+            for a in program.activities.all()
+        ]
+    )
+    return copy

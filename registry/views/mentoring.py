@@ -1,0 +1,449 @@
+"""The curator's working day: pairs and groups, consents, orders, programs and their progress."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ..access import get_person_for
+from ..documents import ConsentDocument, OrderDocument, ProgramDocument
+from ..exporters import attachment_response
+from ..mentoring_forms import (
+    ActivityDoneForm,
+    ActivityFormSet,
+    ConsentsForm,
+    EndForm,
+    FromBankForm,
+    GroupForm,
+    OrderForm,
+    ProgramForm,
+    ProgramResultForm,
+)
+from ..models import (
+    Activity,
+    MentoringGroup,
+    MentoringOrder,
+    Organisation,
+    Participation,
+    Person,
+    Program,
+    scope_of,
+)
+from ..services import (
+    group_complete,
+    group_create,
+    group_end_early,
+    group_record_consents,
+    order_issue,
+    program_copy_from_bank,
+    program_put_in_bank,
+    propose_mentors,
+)
+from .people import _page
+
+
+# --- access helpers: out of scope → 404, in scope but read-only → 403 ---------------------------
+def get_group_for(user, pk: int, *, write: bool = False) -> MentoringGroup:
+    group = get_object_or_404(
+        MentoringGroup.objects.visible_to(user).select_related("organisation", "mentor__organisation", "order"),
+        pk=pk,
+    )
+    if write and not MentoringGroup.objects.manageable_by(user).filter(pk=pk).exists():
+        raise PermissionDenied
+    return group
+
+
+def get_program_for(user, pk: int, *, write: bool = False) -> Program:
+    program = get_object_or_404(
+        Program.objects.visible_to(user).select_related("organisation", "group__mentor__organisation"), pk=pk
+    )
+    if write and not Program.objects.manageable_by(user).filter(pk=pk).exists():
+        raise PermissionDenied
+    return program
+
+
+def can_mark_progress(user, program: Program) -> bool:
+    """The mentor of the pair marks progress; so does the school's curator."""
+    if Program.objects.manageable_by(user).filter(pk=program.pk).exists():
+        return True
+    return program.group is not None and program.group.mentor_id in scope_of(user).person_ids
+
+
+def _validation_messages(error: ValidationError) -> list[str]:
+    return (
+        [message for messages_ in error.message_dict.values() for message in messages_]
+        if hasattr(error, "error_dict")
+        else list(error.messages)
+    )
+
+
+def _managed_organisation(user) -> Organisation:
+    scope = scope_of(user)
+    organisations = (
+        Organisation.objects.all()
+        if scope.is_superuser
+        else Organisation.objects.filter(pk__in=scope.managed_organisation_ids)
+    )
+    organisation = organisations.first()
+    if organisation is None:
+        raise PermissionDenied
+    return organisation
+
+
+# --- pairs and groups ------------------------------------------------------------------------
+def group_list(request):
+    groups = (
+        MentoringGroup.objects.visible_to(request.user)
+        .select_related("organisation", "mentor", "order", "program")
+        .prefetch_related(Prefetch("participations", queryset=Participation.objects.select_related("mentee")))
+        .annotate(
+            activities_total=Count("program__activities", distinct=True),
+            activities_done=Count(
+                "program__activities", filter=Q(program__activities__done_on__isnull=False), distinct=True
+            ),
+            activities_overdue=Count(
+                "program__activities",
+                filter=Q(
+                    program__activities__done_on__isnull=True, program__activities__due_date__lt=timezone.localdate()
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("status", "-start_date", "pk")
+    )
+    status = request.GET.get("status")
+    if status in MentoringGroup.Status.values:
+        groups = groups.filter(status=status)
+    scope = scope_of(request.user)
+    return render(
+        request,
+        "registry/group_list.html",
+        {
+            "page": _page(request, groups),
+            "statuses": MentoringGroup.Status.choices,
+            "status": status,
+            "can_manage": scope.is_superuser or bool(scope.managed_organisation_ids),
+        },
+    )
+
+
+def group_match(request):
+    """Mentors proposed for one mentee, ranked, each with why it fits; the curator decides."""
+    scope = scope_of(request.user)
+    if not (scope.is_superuser or scope.managed_organisation_ids):
+        raise PermissionDenied
+    mentees = Person.objects.filter(
+        organisation_id__in=scope.managed_organisation_ids
+        if not scope.is_superuser
+        else Organisation.objects.values("pk"),
+        mentee_profile__status="active",
+    ).order_by("last_name", "first_name")
+    mentee = None
+    proposals = []
+    if mentee_id := request.GET.get("mentee"):
+        mentee = get_object_or_404(mentees, pk=mentee_id)
+        proposals = propose_mentors(mentee=mentee)
+    return render(request, "registry/group_match.html", {"mentees": mentees, "mentee": mentee, "proposals": proposals})
+
+
+@require_http_methods(["GET", "POST"])
+def group_create_view(request):
+    scope = scope_of(request.user)
+    if not (scope.is_superuser or scope.managed_organisation_ids):
+        raise PermissionDenied
+    initial = {"form": "teacher_teacher", "kinds": ["traditional"]}
+    if mentor := request.GET.get("mentor"):
+        initial["mentor"] = mentor
+    if mentee := request.GET.get("mentee"):
+        initial["mentees"] = [mentee]
+    form = GroupForm(request.POST or None, user=request.user, initial=initial)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            group = group_create(
+                user=request.user,
+                organisation=data["organisation"],
+                mentor=data["mentor"],
+                mentees=list(data["mentees"]),
+                form=data["form"],
+                kinds=data["kinds"],
+                start_date=data["start_date"],
+                planned_end_date=data["planned_end_date"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Пара сформирована. Внесите согласия участников."))
+            return redirect(group)
+    return render(request, "registry/group_form.html", {"form": form})
+
+
+def group_detail(request, pk: int):
+    group = get_group_for(request.user, pk)
+    participations = group.participations.select_related("mentee")
+    program = Program.objects.filter(group=group).first()
+    return render(
+        request,
+        "registry/group_detail.html",
+        {
+            "group": group,
+            "participations": participations,
+            "events": group.events.select_related("user"),
+            "program": program,
+            "can_manage": MentoringGroup.objects.manageable_by(request.user).filter(pk=pk).exists(),
+            "consents_form": ConsentsForm(group=group),
+            "end_form": EndForm(),
+            "bank_form": FromBankForm(organisation=group.organisation),
+        },
+    )
+
+
+@require_POST
+def group_consents(request, pk: int):
+    group = get_group_for(request.user, pk, write=True)
+    form = ConsentsForm(request.POST, group=group)
+    if form.is_valid():
+        try:
+            group_record_consents(
+                group=group,
+                mentor_consent_date=form.cleaned_data["mentor"],
+                mentee_consents=form.mentee_consents(),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(_validation_messages(error)))
+        else:
+            messages.success(request, _("Согласия сохранены."))
+    else:
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+    return redirect(group)
+
+
+@require_POST
+def group_end(request, pk: int):
+    group = get_group_for(request.user, pk, write=True)
+    action = request.POST.get("action")
+    try:
+        if action == "complete":
+            group_complete(user=request.user, group=group, ended_on=timezone.localdate())
+            messages.success(request, _("Наставничество завершено."))
+        else:
+            form = EndForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([message for errors in form.errors.values() for message in errors])
+            group_end_early(user=request.user, group=group, **form.cleaned_data)
+            messages.success(request, _("Наставничество прекращено досрочно."))
+    except ValidationError as error:
+        messages.error(request, " ".join(_validation_messages(error)))
+    return redirect(group)
+
+
+# --- orders ------------------------------------------------------------------------------------
+def order_list(request):
+    orders = (
+        MentoringOrder.objects.visible_to(request.user)
+        .select_related("organisation")
+        .annotate(group_count=Count("groups"))
+        .order_by("-date", "-pk")
+    )
+    return render(request, "registry/order_list.html", {"page": _page(request, orders)})
+
+
+@require_http_methods(["GET", "POST"])
+def order_create(request):
+    """The director (or the curator for them) issues the order: the chosen draft pairs become active."""
+    organisation = _managed_organisation(request.user)
+    director = organisation.membership_set.filter(role="director").select_related("user").first()
+    initial = {"date": timezone.localdate()}
+    if director:
+        initial["signed_by"] = director.user.get_full_name()
+    form = OrderForm(request.POST or None, organisation=organisation, initial=initial)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = order_issue(
+                user=request.user,
+                organisation=organisation,
+                number=data["number"],
+                date=data["date"],
+                signed_by=data["signed_by"],
+                groups=list(data["groups"]),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Приказ %(order)s издан, пары закреплены.") % {"order": order})
+            return redirect(order)
+    return render(request, "registry/order_form.html", {"form": form, "organisation": organisation})
+
+
+def get_order_for(user, pk: int) -> MentoringOrder:
+    return get_object_or_404(MentoringOrder.objects.visible_to(user).select_related("organisation"), pk=pk)
+
+
+def order_detail(request, pk: int):
+    order = get_order_for(request.user, pk)
+    groups = order.groups.select_related("mentor").prefetch_related("participations__mentee")
+    return render(request, "registry/order_detail.html", {"order": order, "groups": groups})
+
+
+def order_pdf(request, pk: int):
+    order = get_order_for(request.user, pk)
+    filename, content_type, content = OrderDocument().render(order)
+    return attachment_response(filename, content_type, content, fallback=f"order-{order.pk}.pdf")
+
+
+# --- programs ----------------------------------------------------------------------------------
+def _save_program(request, form, formset) -> Program | None:
+    if form.is_valid() and formset.is_valid():
+        with transaction.atomic():
+            program = form.save()
+            formset.instance = program
+            activities = formset.save(commit=False)
+            for activity in formset.deleted_objects:
+                activity.delete()
+            for number, activity in enumerate(activities, start=1):
+                activity.position = activity.position or number
+                activity.save()
+        return program
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def program_create(request, pk: int):
+    group = get_group_for(request.user, pk, write=True)
+    if Program.objects.filter(group=group).exists():
+        return redirect(group.program)
+    program = Program(organisation=group.organisation, group=group)
+    initial = {"start_date": group.start_date, "end_date": group.planned_end_date, "status": Program.Status.ACTIVE}
+    form = ProgramForm(request.POST or None, instance=program, initial=initial)
+    formset = ActivityFormSet(request.POST or None, instance=program, prefix="activities")
+    if request.method == "POST" and (saved := _save_program(request, form, formset)):
+        messages.success(request, _("Программа сохранена."))
+        return redirect(saved)
+    return render(request, "registry/program_form.html", {"form": form, "formset": formset, "group": group})
+
+
+@require_http_methods(["GET", "POST"])
+def program_update(request, pk: int):
+    program = get_program_for(request.user, pk, write=True)
+    form = ProgramForm(request.POST or None, instance=program)
+    formset = ActivityFormSet(request.POST or None, instance=program, prefix="activities")
+    if request.method == "POST" and (saved := _save_program(request, form, formset)):
+        messages.success(request, _("Программа сохранена."))
+        return redirect(saved)
+    return render(
+        request,
+        "registry/program_form.html",
+        {"form": form, "formset": formset, "group": program.group, "program": program},
+    )
+
+
+def program_detail(request, pk: int):
+    program = get_program_for(request.user, pk)
+    activities = list(program.activities.all())
+    done = sum(1 for activity in activities if activity.done_on)
+    today = timezone.localdate()
+    return render(
+        request,
+        "registry/program_detail.html",
+        {
+            "program": program,
+            "group": program.group,
+            "activities": activities,
+            "done": done,
+            "percent": round(100 * done / len(activities)) if activities else 0,
+            "overdue": sum(1 for activity in activities if activity.is_overdue(today)),
+            "can_edit": Program.objects.manageable_by(request.user).filter(pk=pk).exists(),
+            "can_mark": can_mark_progress(request.user, program),
+            "result_form": ProgramResultForm(instance=program),
+        },
+    )
+
+
+@require_POST
+def activity_mark(request, pk: int, activity_pk: int):
+    program = get_program_for(request.user, pk)
+    if not can_mark_progress(request.user, program):
+        raise PermissionDenied
+    activity = get_object_or_404(Activity, pk=activity_pk, program=program)
+    form = ActivityDoneForm(request.POST, instance=activity)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Отметка сохранена."))
+    else:
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+    return redirect(program)
+
+
+@require_POST
+def program_result(request, pk: int):
+    program = get_program_for(request.user, pk)
+    if not can_mark_progress(request.user, program):
+        raise PermissionDenied
+    form = ProgramResultForm(request.POST, instance=program)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Итоги программы сохранены."))
+    return redirect(program)
+
+
+@require_POST
+def program_to_bank(request, pk: int):
+    program = get_program_for(request.user, pk, write=True)
+    try:
+        copy = program_put_in_bank(program=program)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(program)
+    messages.success(request, _("Программа скопирована в банк программ."))
+    return redirect(copy)
+
+
+@require_POST
+def program_from_bank(request, pk: int):
+    group = get_group_for(request.user, pk, write=True)
+    form = FromBankForm(request.POST, organisation=group.organisation)
+    if not form.is_valid():
+        messages.error(request, _("Выберите программу из банка и дату начала."))
+        return redirect(group)
+    try:
+        program = program_copy_from_bank(
+            template=form.cleaned_data["template"], group=group, start_date=form.cleaned_data["start_date"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(group)
+    messages.success(request, _("Программа создана по образцу из банка. Проверьте даты мероприятий."))
+    return redirect(program)
+
+
+def program_bank(request):
+    programs = (
+        Program.objects.visible_to(request.user)
+        .filter(in_bank=True)
+        .select_related("organisation")
+        .annotate(activity_count=Count("activities"))
+        .order_by("organisation__short_name", "title")
+    )
+    return render(request, "registry/program_bank.html", {"page": _page(request, programs)})
+
+
+def program_pdf(request, pk: int):
+    program = get_program_for(request.user, pk)
+    if program.group is None:
+        raise Http404
+    filename, content_type, content = ProgramDocument().render(program)
+    return attachment_response(filename, content_type, content, fallback=f"program-{program.pk}.pdf")
+
+
+def consent_pdf(request, pk: int, kind: str):
+    person = get_person_for(request.user, pk)
+    filename, content_type, content = ConsentDocument().render(person, kind)
+    return attachment_response(filename, content_type, content, fallback=f"consent-{person.pk}.pdf")
