@@ -1,0 +1,97 @@
+"""Journey 2 in the browser: a pair from a proposal, consents, a program, the order; the mentor's progress."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from registry.models import MentoringGroup, Person, Role
+from tests.factories import MenteeProfileFactory, MentorProfileFactory, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_curator_forms_a_pair_writes_a_program_prints_the_order_and_the_mentor_marks_progress(
+    demo, page, sign_in, tmp_path
+):
+    today = timezone.localdate()
+    school = demo["school1"]
+    mentee = MenteeProfileFactory(
+        person__organisation=school,
+        person__last_name="Новикова",
+        person__first_name="Дарья",
+        person__middle_name="Олеговна",
+        person__teaching_since=today - datetime.timedelta(days=200),
+    ).person
+    mentor = MentorProfileFactory(
+        person__organisation=school,
+        person__last_name="Лаптева",
+        person__first_name="Ольга",
+        person__middle_name="Игоревна",
+        person__qualification_category=Person.Category.HIGHEST,
+        capacity=3,
+    ).person
+    mentor_user = make_user(Role.MENTOR, mentor)
+
+    sign_in("curator")
+    page.get_by_role("link", name="Пары и группы").click()
+    page.get_by_role("link", name="Подобрать наставника").click()
+    page.get_by_label("Наставляемый").select_option(label=f"{mentee.full_name} — {mentee.position}")
+    page.get_by_role("button", name="Подобрать").click()
+    expect(page.get_by_test_id("proposals")).to_contain_text(mentor.full_name)
+    page.get_by_role("link", name=f"Сформировать пару с наставником {mentor.full_name}").click()
+
+    page.get_by_label("Дата начала").fill(today.isoformat())
+    page.get_by_label("Плановая дата окончания").fill((today + datetime.timedelta(days=240)).isoformat())
+    page.get_by_role("button", name="Сформировать").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Наставническая пара: {mentor.short_name}")
+
+    page.get_by_label(f"Согласие наставника {mentor.full_name}").fill(today.isoformat())
+    page.get_by_label(f"Согласие наставляемого {mentee.full_name}").fill(today.isoformat())
+    page.get_by_role("button", name="Сохранить согласия").click()
+    expect(page.get_by_text("Согласия сохранены.")).to_be_visible()
+
+    page.get_by_role("link", name="Составить программу").click()
+    page.get_by_label("Название программы").fill("Первые шаги в профессии")
+    page.get_by_label("Цели и задачи").fill("Освоить подготовку и проведение урока")
+    rows = page.get_by_test_id("activity-row")
+    for index, title in enumerate(["Знакомство и диагностика", "Посещение уроков наставника", "Открытый урок"]):
+        row = rows.nth(index)
+        row.get_by_label("Мероприятие").fill(title)
+        row.get_by_label("Срок").fill((today + datetime.timedelta(days=30 * (index + 1))).isoformat())
+        row.get_by_label("Ответственный").fill("Наставник")
+    page.get_by_role("button", name="Сохранить программу").click()
+    expect(page.get_by_test_id("progress")).to_contain_text("Выполнено 0% (0 из 3)")
+
+    page.get_by_role("link", name="Приказы").click()
+    page.goto("/orders/new/")
+    page.get_by_label("Номер приказа").fill("77-о")
+    page.get_by_label(f"{mentor.full_name} → {mentee.full_name}").check()
+    page.get_by_role("button", name="Издать приказ").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Приказ № 77-о")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Скачать приказ (PDF)").click()
+    path = tmp_path / "order.pdf"
+    download_info.value.save_as(path)
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
+    assert "№ 77-о" in text and mentee.full_name in text and mentor.full_name in text
+    group = MentoringGroup.objects.get(mentor=mentor)
+    assert group.status == MentoringGroup.Status.ACTIVE
+    page.get_by_role("button", name="Выйти").click()
+
+    sign_in(mentor_user.username)
+    page.get_by_role("link", name="Пары и группы").click()
+    page.get_by_role("link", name=mentor.short_name).click()
+    page.get_by_role("link", name="Первые шаги в профессии").click()
+    first = page.get_by_test_id("activity").first
+    first.get_by_text("Отметить выполнение").click()
+    first.get_by_label("Дата выполнения").fill(today.isoformat())
+    first.get_by_label("Отметка").fill("Провели диагностику, составили план")
+    first.get_by_role("button", name="Сохранить отметку").click()
+    expect(page.get_by_test_id("progress")).to_contain_text("Выполнено 33% (1 из 3)")
+    expect(page.get_by_role("link", name="Редактировать")).to_have_count(0)
