@@ -412,30 +412,67 @@ def create_bench_objects():
     return organisation, user
 
 
-def delete_people(organisation_ids) -> None:
+def delete_rows(queryset) -> int:
+    """``DELETE ... WHERE pk IN (queryset)`` without Django's deletion collector.
+
+    The collector looks into every table that refers to the model, so it breaks while a
+    colleague's new model has no migration yet. The benchmark knows exactly which tables
+    it wrote to; if anything else ever points at these rows, the deferred foreign keys
+    make the commit fail loudly instead of leaving orphans.
+    """
+    from django.db import connection
+
+    model = queryset.model
+    sql, params = queryset.values("pk").query.sql_with_params()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN ({sql})", params
+        )
+        return cursor.rowcount
+
+
+def delete_people(people) -> None:
+    """The people and everything the import writes for them: subjects, bank entries and their lists."""
     from django.db import transaction
 
-    from registry.models import Person
+    from registry.models import Membership, MenteeProfile, MentorProfile, Person
 
     with transaction.atomic():
-        Person.objects.filter(organisation_id__in=list(organisation_ids)).delete()
+        delete_rows(MentorProfile.competencies.through.objects.filter(mentorprofile__person__in=people))
+        delete_rows(MentorProfile.achievements.through.objects.filter(mentorprofile__person__in=people))
+        delete_rows(MenteeProfile.requests.through.objects.filter(menteeprofile__person__in=people))
+        delete_rows(MentorProfile.objects.filter(person__in=people))
+        delete_rows(MenteeProfile.objects.filter(person__in=people))
+        delete_rows(Person.subjects.through.objects.filter(person__in=people))
+        delete_rows(Membership.objects.filter(person__in=people))
+        delete_rows(people)
 
 
 def cleanup(subject_max_pk: int | None) -> None:
     """Delete whatever the benchmark created, including leftovers of an interrupted run."""
     from django.contrib.auth import get_user_model
     from django.db import transaction
+    from django.db.models import Q
 
-    from registry.models import Municipality, Organisation, Subject
+    from registry.models import ImportBatch, Membership, Municipality, Organisation, Person, Subject
 
+    users = get_user_model().objects.filter(username=BENCH_USER)
     with transaction.atomic():
-        organisations = Organisation.objects.filter(municipality__name=BENCH_MUNICIPALITY)
-        delete_people(organisations.values_list("pk", flat=True))
-        organisations.delete()
-        Municipality.objects.filter(name=BENCH_MUNICIPALITY).delete()
-        get_user_model().objects.filter(username=BENCH_USER).delete()
-        if subject_max_pk is not None:  # the file uses known subjects; this only guards against surprises
-            Subject.objects.filter(pk__gt=subject_max_pk, people__isnull=True).delete()
+        delete_people(Person.objects.filter(organisation__municipality__name=BENCH_MUNICIPALITY))
+        delete_rows(
+            Membership.objects.filter(
+                Q(user__in=users)
+                | Q(organisation__municipality__name=BENCH_MUNICIPALITY)
+                | Q(municipality__name=BENCH_MUNICIPALITY)
+            )
+        )
+        delete_rows(ImportBatch.objects.filter(user__in=users))
+        delete_rows(Organisation.objects.filter(municipality__name=BENCH_MUNICIPALITY))
+        delete_rows(Municipality.objects.filter(name=BENCH_MUNICIPALITY))
+        delete_rows(users)
+        if subject_max_pk is not None:  # the file names known subjects; this only guards against surprises
+            delete_rows(Subject.objects.filter(pk__gt=subject_max_pk, people__isnull=True))
 
 
 # --- 2 and 3: the import and the baseline ------------------------------------------------------
@@ -502,7 +539,7 @@ def measure_import(table: Table, skip_baseline: bool) -> None:
 
         log("baseline: deleting the imported people")
         started = time.perf_counter()
-        delete_people([organisation.pk])
+        delete_people(Person.objects.filter(organisation=organisation))
         log(f"baseline: deleted in {time.perf_counter() - started:.1f} s")
         log("baseline: django-import-export ModelResource.import_data (subprocess, about 2 minutes)")
         baseline = run_worker("baseline", path)

@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("registry.urls")),
+    path("roadmaps/", include("roadmaps.urls")),
     path("admin/", admin.site.urls),
 ]

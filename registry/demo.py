@@ -368,19 +368,23 @@ class DemoBuilder:
         Organisation.objects.bulk_create([organisation for organisation, _ in organisations])
         return self.populate(rng, organisations)
 
+    def demo_municipality_and_schools(self) -> tuple[Municipality, list[Organisation]]:
+        municipality = Municipality.objects.get(name=self.data["municipality"]["name"])
+        schools = [
+            Organisation.objects.get(municipality=municipality, short_name=spec[1])
+            for spec in self.data["organisations"][:2]
+        ]
+        return municipality, schools
+
     def ensure_accounts(self) -> list[tuple[str, str]]:
         """The demo accounts (password ``demo``); returns (login, description) pairs."""
-        municipality = Municipality.objects.get(name=self.data["municipality"]["name"])
-        schools = {
-            index: Organisation.objects.get(municipality=municipality, short_name=spec[1])
-            for index, spec in enumerate(self.data["organisations"][:2])
-        }
+        municipality, schools = self.demo_municipality_and_schools()
         described = []
         for username, first, middle, last, role, school_index in self.data["accounts"]:
             user = self._user(username, first_name=f"{first} {middle}", last_name=last)
-            if role == Role.COORDINATOR:
+            if role in (Role.COORDINATOR, Role.HEAD):
                 Membership.objects.get_or_create(user=user, role=role, municipality=municipality)
-                described.append((username, f"{Role.COORDINATOR.label}, {municipality}"))
+                described.append((username, f"{Role(role).label}, {municipality}"))
             else:
                 Membership.objects.get_or_create(user=user, role=role, organisation=schools[school_index])
                 described.append((username, f"{Role(role).label}, {schools[school_index]}"))

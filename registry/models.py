@@ -24,12 +24,14 @@ YOUNG_TEACHER_YEARS = 3
 
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Муниципальный координатор")
+    HEAD = "head", _("Руководитель органа управления образованием")
     DIRECTOR = "director", _("Руководитель ОО")
     CURATOR = "curator", _("Куратор ОО")
     MENTOR = "mentor", _("Наставник")
     MENTEE = "mentee", _("Наставляемый")
 
 
+MUNICIPAL_ROLES = (Role.COORDINATOR, Role.HEAD)
 ORGANISATION_ROLES = (Role.DIRECTOR, Role.CURATOR)
 PERSON_ROLES = (Role.MENTOR, Role.MENTEE)
 
@@ -41,6 +43,8 @@ class Scope:
     municipality_ids: frozenset[int] = field(default_factory=frozenset)
     managed_organisation_ids: frozenset[int] = field(default_factory=frozenset)
     directed_organisation_ids: frozenset[int] = field(default_factory=frozenset)
+    headed_municipality_ids: frozenset[int] = field(default_factory=frozenset)
+    curated_organisation_ids: frozenset[int] = field(default_factory=frozenset)
     person_ids: frozenset[int] = field(default_factory=frozenset)
     member_organisation_ids: frozenset[int] = field(default_factory=frozenset)
     roles: frozenset[str] = field(default_factory=frozenset)
@@ -55,18 +59,23 @@ def scope_of(user) -> Scope:
     if cached is not None:
         return cached
     municipalities, managed, directed, persons, member_orgs, roles = set(), set(), set(), set(), set(), set()
+    headed, curated = set(), set()
     rows = Membership.objects.filter(user=user).values_list(
         "role", "municipality_id", "organisation_id", "person_id", "person__organisation_id"
     )
     for role, municipality_id, organisation_id, person_id, person_org_id in rows:
         roles.add(role)
-        if role == Role.COORDINATOR:
+        if role in MUNICIPAL_ROLES:
             municipalities.add(municipality_id)
+            if role == Role.HEAD:
+                headed.add(municipality_id)
         elif role in ORGANISATION_ROLES:
             managed.add(organisation_id)
             member_orgs.add(organisation_id)
             if role == Role.DIRECTOR:
                 directed.add(organisation_id)
+            else:
+                curated.add(organisation_id)
         else:
             persons.add(person_id)
             member_orgs.add(person_org_id)
@@ -74,6 +83,8 @@ def scope_of(user) -> Scope:
         municipality_ids=frozenset(municipalities),
         managed_organisation_ids=frozenset(managed),
         directed_organisation_ids=frozenset(directed),
+        headed_municipality_ids=frozenset(headed),
+        curated_organisation_ids=frozenset(curated),
         person_ids=frozenset(persons),
         member_organisation_ids=frozenset(member_orgs),
         roles=frozenset(roles),
@@ -364,7 +375,12 @@ class Membership(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(role=Role.COORDINATOR, municipality__isnull=False, organisation__isnull=True, person__isnull=True)
+                    Q(
+                        role__in=MUNICIPAL_ROLES,
+                        municipality__isnull=False,
+                        organisation__isnull=True,
+                        person__isnull=True,
+                    )
                     | Q(role__in=ORGANISATION_ROLES, municipality__isnull=True, organisation__isnull=False)
                     | Q(
                         role__in=PERSON_ROLES,
@@ -375,7 +391,8 @@ class Membership(models.Model):
                 ),
                 name="membership_scope_matches_role",
                 violation_error_message=_(
-                    "Координатор закрепляется за муниципалитетом, руководитель и куратор — за организацией, "
+                    "Координатор и руководитель органа управления образованием закрепляются за муниципалитетом, "
+                    "руководитель и куратор — за организацией, "
                     "наставник и наставляемый — за карточкой педагога."
                 ),
             ),
@@ -889,7 +906,13 @@ class ImportBatch(models.Model):
         PREVIEWED = "previewed", _("Проверен")
         APPLIED = "applied", _("Загружен")
 
+    class Kind(models.TextChoices):
+        REGISTRY = "registry", _("Реестр педагогов")
+        ROADMAP = "roadmap", _("Дорожная карта")
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGISTRY)
+    options = models.JSONField(default=dict, blank=True, help_text="What the upload form said besides the file.")
     file_name = models.CharField(_("файл"), max_length=255)
     content = models.BinaryField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)

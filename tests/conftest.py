@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from registry.demo import DemoBuilder
 from registry.models import MentoringGroup, Organisation, Person
+
+
+def load_demo() -> None:
+    call_command("load_demo", stdout=io.StringIO())
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the demo municipality once per run: the permission matrix and page tests read it."""
     with django_db_blocker.unblock():
-        builder = DemoBuilder()
-        builder.build()
-        builder.ensure_accounts()
+        load_demo()
 
 
 @pytest.fixture
@@ -22,8 +27,7 @@ def demo(db):
     builder = DemoBuilder()
     if not get_user_model().objects.filter(username="coordinator").exists():
         # A transactional test before this one flushed the database.
-        builder.build()
-        builder.ensure_accounts()
+        load_demo()
     data = builder.data
     school1 = Organisation.objects.get(short_name=data["organisations"][0][1])
     school2 = Organisation.objects.get(short_name=data["organisations"][1][1])

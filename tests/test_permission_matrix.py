@@ -11,58 +11,88 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from registry.models import ImportBatch, MentorProfile
+from roadmaps.models import Item, Roadmap
 
-ROLES = ["anonymous", "coordinator", "director", "curator", "mentor", "mentee", "director2", "curator2", "admin"]
+ROLES = [
+    "anonymous",
+    "coordinator",
+    "head",
+    "director",
+    "curator",
+    "mentor",
+    "mentee",
+    "director2",
+    "curator2",
+    "admin",
+]
 
 # URL name → (object the pk points at, or None), then expected status per role in ROLES order.
 # 302 for anonymous is the redirect to the sign-in page.
 MATRIX: dict[str, tuple[str | None, list[int]]] = {
-    "home": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
-    "login": (None, [200, 302, 302, 302, 302, 302, 302, 302, 302]),
-    "logout": (None, [302, 405, 405, 405, 405, 405, 405, 405, 405]),
-    "password_change": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
-    "password_change_done": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
-    "registry:organisation_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
-    "registry:organisation_create": (None, [302, 200, 403, 403, 403, 403, 403, 403, 200]),
-    "registry:organisation_detail": ("school1", [302, 200, 200, 200, 200, 200, 404, 404, 200]),
-    "registry:organisation_update": ("school1", [302, 200, 200, 403, 403, 403, 404, 404, 200]),
-    "registry:person_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
-    "registry:person_create": (None, [302, 200, 200, 200, 403, 403, 200, 200, 200]),
-    "registry:person_detail": ("teacher", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
-    "registry:person_update": ("teacher", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
-    "registry:person_export": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
-    "registry:profile_edit": ("teacher_mentor", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
-    "registry:consent_scan": ("teacher_scan", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
-    "registry:curator_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
-    "registry:vocabulary_list": (None, [302, 200, 403, 403, 403, 403, 403, 403, 200]),
-    "registry:import_upload": (None, [302, 200, 200, 200, 403, 403, 200, 200, 200]),
-    "registry:import_template": (None, [302, 200, 200, 200, 403, 403, 200, 200, 200]),
+    "home": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "login": (None, [200, 302, 302, 302, 302, 302, 302, 302, 302, 302]),
+    "logout": (None, [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "password_change": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "password_change_done": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:organisation_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:organisation_create": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+    "registry:organisation_detail": ("school1", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
+    "registry:organisation_update": ("school1", [302, 200, 200, 200, 403, 403, 403, 404, 404, 200]),
+    "registry:person_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:person_create": (None, [302, 200, 200, 200, 200, 403, 403, 200, 200, 200]),
+    "registry:person_detail": ("teacher", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:person_update": ("teacher", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:person_export": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:profile_edit": ("teacher_mentor", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:consent_scan": ("teacher_scan", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:curator_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:vocabulary_list": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+    "registry:import_upload": (None, [302, 200, 200, 200, 200, 403, 403, 200, 200, 200]),
+    "registry:import_template": (None, [302, 200, 200, 200, 200, 403, 403, 200, 200, 200]),
     # The upload belongs to «curator»: nobody else sees it, the admin aside.
-    "registry:import_preview": ("curator_batch", [302, 404, 404, 200, 403, 403, 404, 404, 200]),
+    "registry:import_preview": ("curator_batch", [302, 404, 404, 404, 200, 403, 403, 404, 404, 200]),
     # POST only; the POST itself is checked in tests/registry/test_import.py.
-    "registry:import_confirm": ("curator_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
-    "registry:consent_pdf": ("teacher_mentor", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
-    "registry:group_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
-    "registry:group_match": (None, [302, 403, 200, 200, 403, 403, 200, 200, 200]),
-    "registry:group_create": (None, [302, 403, 200, 200, 403, 403, 200, 200, 200]),
-    "registry:group_detail": ("group", [302, 200, 200, 200, 200, 200, 404, 404, 200]),
-    "registry:group_consents": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
-    "registry:group_end": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:import_confirm": ("curator_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:consent_pdf": ("teacher_mentor", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:group_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:group_match": (None, [302, 403, 403, 200, 200, 403, 403, 200, 200, 200]),
+    "registry:group_create": (None, [302, 403, 403, 200, 200, 403, 403, 200, 200, 200]),
+    "registry:group_detail": ("group", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
+    "registry:group_consents": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:group_end": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     # The pair already has a program: its managers are sent to it.
-    "registry:program_create": ("group", [302, 403, 302, 302, 403, 403, 404, 404, 302]),
-    "registry:program_from_bank": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
-    "registry:order_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
-    "registry:order_create": (None, [302, 403, 200, 200, 403, 403, 200, 200, 200]),
-    "registry:order_detail": ("order", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
-    "registry:order_pdf": ("order", [302, 200, 200, 200, 404, 404, 404, 404, 200]),
-    "registry:program_bank": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200]),
-    "registry:program_detail": ("program", [302, 200, 200, 200, 200, 200, 404, 404, 200]),
-    "registry:program_update": ("program", [302, 403, 200, 200, 403, 403, 404, 404, 200]),
-    "registry:program_pdf": ("program", [302, 200, 200, 200, 200, 200, 404, 404, 200]),
-    "registry:program_result": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
-    "registry:program_to_bank": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
-    "registry:activity_mark": ("activity", [302, 405, 405, 405, 405, 405, 405, 405, 405]),
-    "admin:index": (None, [302, 302, 302, 302, 302, 302, 302, 302, 200]),
+    "registry:program_create": ("group", [302, 403, 403, 302, 302, 403, 403, 404, 404, 302]),
+    "registry:program_from_bank": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:order_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:order_create": (None, [302, 403, 403, 200, 200, 403, 403, 200, 200, 200]),
+    "registry:order_detail": ("order", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:order_pdf": ("order", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:program_bank": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "registry:program_detail": ("program", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
+    "registry:program_update": ("program", [302, 403, 403, 200, 200, 403, 403, 404, 404, 200]),
+    "registry:program_pdf": ("program", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
+    "registry:program_result": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:program_to_bank": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:activity_mark": ("activity", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "roadmaps:roadmap_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "roadmaps:roadmap_create": (None, [302, 200, 200, 403, 200, 403, 403, 403, 200, 403]),
+    "roadmaps:roadmap_overview": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+    "roadmaps:roadmap_import": (None, [302, 200, 200, 403, 200, 403, 403, 403, 200, 403]),
+    # The upload belongs to «curator2»: nobody else sees it.
+    "roadmaps:roadmap_import_preview": ("roadmap_batch", [302, 404, 404, 403, 404, 403, 403, 403, 200, 403]),
+    "roadmaps:roadmap_import_confirm": ("roadmap_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    # School 2's approved roadmap: school 1 answers 404.
+    "roadmaps:roadmap_detail": ("roadmap", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
+    "roadmaps:roadmap_edit": ("roadmap", [302, 403, 403, 404, 404, 404, 404, 403, 302, 302]),
+    "roadmaps:roadmap_submit": ("roadmap", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "roadmaps:roadmap_approve": ("roadmap", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "roadmaps:roadmap_return": ("roadmap", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "roadmaps:roadmap_revise": ("roadmap", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "roadmaps:roadmap_pdf": ("roadmap", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
+    "roadmaps:roadmap_xlsx": ("roadmap", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
+    "roadmaps:item_track": ("roadmap_item", [302, 403, 403, 404, 404, 404, 404, 403, 200, 200]),
+    "roadmaps:item_evidence": ("roadmap_evidence", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
+    "admin:index": (None, [302, 302, 302, 302, 302, 302, 302, 302, 302, 200]),
 }
 
 
@@ -104,6 +134,19 @@ def url_kwargs(target: str | None, demo: dict, media_root) -> dict:
         return {"pk": demo["teacher"].pk, "kind": "mentor"}
     if target == "activity":
         return {"pk": demo["program"].pk, "activity_pk": demo["activity"].pk}
+    if target in {"roadmap", "roadmap_item", "roadmap_evidence"}:
+        roadmap = Roadmap.objects.get(organisation=demo["school2"], is_template=False)
+        if target == "roadmap":
+            return {"pk": roadmap.pk}
+        item = Item.objects.filter(revision__roadmap=roadmap, revision__status="approved").first()
+        if target == "roadmap_evidence":
+            item.evidence_file.save("evidence.pdf", ContentFile(b"%PDF-1.4 protocol"), save=True)
+        return {"pk": roadmap.pk, "item_pk": item.pk}
+    if target == "roadmap_batch":
+        batch = ImportBatch.objects.create(
+            user=demo["users"]["curator2"], kind="roadmap", file_name="plan.xlsx", content=b"x"
+        )
+        return {"pk": batch.pk}
     if target == "curator_batch":
         batch = ImportBatch.objects.create(user=demo["users"]["curator"], file_name="staff.csv", content=b"x")
         return {"pk": batch.pk}

@@ -278,7 +278,7 @@ def curator_list(request):
     """The curators base: who runs mentoring where, with contacts."""
     memberships = (
         Membership.objects.visible_to(request.user)
-        .filter(role__in=[Role.COORDINATOR, Role.DIRECTOR, Role.CURATOR])
+        .filter(role__in=[Role.COORDINATOR, Role.HEAD, Role.DIRECTOR, Role.CURATOR])
         .select_related("user", "municipality", "organisation__municipality")
         .order_by("role", "municipality__name", "organisation__short_name", "user__last_name")
     )

@@ -38,7 +38,6 @@ from tests.factories import (
     MentorProfileFactory,
     MunicipalityFactory,
     OrganisationFactory,
-    PersonFactory,
     make_user,
 )
 from tests.utils import page_text

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from registry.demo import DEMO_PASSWORD, DemoBuilder
+from roadmaps.demo import build_demo_roadmaps
 
 
 class Command(BaseCommand):
@@ -16,6 +17,8 @@ class Command(BaseCommand):
         builder = DemoBuilder()
         result = builder.build(scale=scale)
         accounts = builder.ensure_accounts()
+        municipality, schools = builder.demo_municipality_and_schools()
+        build_demo_roadmaps(municipality, schools[1])
         if result.created:
             self.stdout.write(
                 f"Demo data loaded in {time.monotonic() - started:.1f} s: {result.municipalities} municipalities, "

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registry.forms import DateInput
+
+from .models import Item, Revision, Roadmap
+
+EVIDENCE_TYPES = {
+    ".pdf": b"%PDF",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".png": b"\x89PNG",
+    ".docx": b"PK\x03\x04",
+    ".xlsx": b"PK\x03\x04",
+}
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+class RoadmapCreateForm(forms.Form):
+    source = forms.ModelChoiceField(
+        label=_("Начать с"),
+        queryset=Revision.objects.none(),
+        required=False,
+        empty_label=_("пустой дорожной карты"),
+    )
+    title = forms.CharField(label=_("Название"), max_length=500)
+    period = forms.CharField(label=_("Период"), max_length=100, help_text=_("Например: 2026 или 2026–2027 учебный год"))
+    basis = forms.CharField(label=_("Основание (приказ)"), max_length=500, required=False)
+    kind = forms.ChoiceField(
+        label=_("Что создаём"),
+        choices=[
+            ("school", _("Дорожную карту организации")),
+            ("municipal", _("Муниципальную дорожную карту")),
+            ("sample", _("Образец для организаций муниципалитета")),
+        ],
+    )
+
+    def __init__(self, *args, sources, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = sources
+        self.fields["source"].label_from_instance = lambda revision: (
+            f"{'Образец' if revision.roadmap.is_template else revision.roadmap.owner_name}: "
+            f"{revision.roadmap.title} ({revision.roadmap.period or 'без периода'})"
+        )
+        self.fields["kind"].choices = [choice for choice in self.fields["kind"].choices if choice[0] in kinds]
+        if len(kinds) == 1:
+            self.fields["kind"].initial = kinds[0]
+            self.fields["kind"].widget = forms.HiddenInput()
+
+
+class HeaderForm(forms.ModelForm):
+    class Meta:
+        model = Roadmap
+        fields = ["title", "period", "basis"]
+
+
+class SectionForm(forms.Form):
+    number = forms.CharField(label=_("№ раздела"), max_length=20)
+    title = forms.CharField(label=_("Название раздела"), max_length=500)
+
+
+class ItemForm(forms.Form):
+    section_number = forms.CharField(label=_("Раздел"), max_length=20)
+    number = forms.CharField(label=_("№"), max_length=20)
+    content = forms.CharField(label=_("Мероприятие"), widget=forms.Textarea(attrs={"rows": 2}))
+    deadline = forms.CharField(label=_("Срок"), max_length=255, required=False)
+    responsible = forms.CharField(label=_("Ответственный"), max_length=500, required=False)
+    result = forms.CharField(label=_("Результат / вид документа"), max_length=500, required=False)
+
+
+SectionFormSet = forms.formset_factory(SectionForm, extra=1, can_delete=True)
+ItemFormSet = forms.formset_factory(ItemForm, extra=3, can_delete=True)
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput())
+
+
+class ApproveForm(VersionForm):
+    order = forms.CharField(
+        label=_("Приказ об утверждении (номер и дата)"),
+        max_length=100,
+        required=False,
+        help_text=_("Например: № 45 от 01.09.2026"),
+    )
+
+
+class ReturnForm(VersionForm):
+    comment = forms.CharField(label=_("Что исправить"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TrackForm(forms.Form):
+    status = forms.ChoiceField(label=_("Выполнение"), choices=Item.Status.choices)
+    done_on = forms.DateField(label=_("Дата выполнения"), required=False, widget=DateInput())
+    evidence_note = forms.CharField(
+        label=_("Подтверждение: примечание"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence_link = forms.URLField(label=_("Ссылка"), required=False, assume_scheme="https", max_length=500)
+    evidence_file = forms.FileField(
+        label=_("Файл"), required=False, help_text=_("PDF, JPG, PNG, DOCX или XLSX, не больше 10 МБ.")
+    )
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if not upload:
+            return upload
+        suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if suffix not in EVIDENCE_TYPES:
+            raise forms.ValidationError(_("Загрузите PDF, JPG, PNG, DOCX или XLSX."))
+        if upload.size > EVIDENCE_MAX_BYTES:
+            raise forms.ValidationError(_("Файл больше 10 МБ."))
+        head = upload.read(8)
+        upload.seek(0)
+        if not head.startswith(EVIDENCE_TYPES[suffix]):
+            raise forms.ValidationError(_("Содержимое файла не похоже на %(kind)s.") % {"kind": suffix[1:].upper()})
+        return upload
+
+
+class RoadmapImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Файл с дорожной картой"),
+        help_text=_(
+            "Книга Excel (.xlsx) или CSV со столбцами №, Мероприятие, Срок, Ответственный, Результат; до 5 МБ."
+        ),
+    )
+    title = forms.CharField(label=_("Название"), max_length=500)
+    period = forms.CharField(label=_("Период"), max_length=100)
+    basis = forms.CharField(label=_("Основание (приказ)"), max_length=500, required=False)
+    kind = RoadmapCreateForm.base_fields["kind"]
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"] = forms.ChoiceField(
+            label=_("Что создаём"),
+            choices=[choice for choice in RoadmapCreateForm.base_fields["kind"].choices if choice[0] in kinds],
+        )
+        if len(kinds) == 1:
+            self.fields["kind"].initial = kinds[0]
+            self.fields["kind"].widget = forms.HiddenInput()
+
+    def clean_file(self):
+        from registry.spreadsheets import MAX_FILE_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("Файл больше 5 МБ."))
+        return upload

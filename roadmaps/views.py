@@ -1,0 +1,552 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from registry.exporters import attachment_response
+from registry.models import ImportBatch, Municipality, Organisation, scope_of
+
+from .access import can_approve, can_edit, get_roadmap_for, readable_revisions, require
+from .documents import RoadmapDocument
+from .forms import (
+    ApproveForm,
+    HeaderForm,
+    ItemFormSet,
+    ReturnForm,
+    RoadmapCreateForm,
+    RoadmapImportForm,
+    SectionFormSet,
+    TrackForm,
+    VersionForm,
+)
+from .models import Item, Revision, Roadmap
+from .services import (
+    SectionData,
+    StaleRevision,
+    content_of,
+    diff,
+    item_track,
+    progress,
+    revision_approve,
+    revision_edit,
+    revision_open_next,
+    revision_return,
+    revision_submit,
+    roadmap_create,
+)
+from .spreadsheets import RoadmapExport, plan_roadmap
+
+OPEN_STATUSES = [Revision.Status.DRAFT, Revision.Status.SUBMITTED, Revision.Status.RETURNED]
+
+
+def error_text(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(message for messages_ in error.message_dict.values() for message in messages_)
+    return " ".join(error.messages)
+
+
+def creatable_kinds(user) -> list[str]:
+    scope = scope_of(user)
+    kinds = []
+    if scope.curated_organisation_ids:
+        kinds.append("school")
+    if scope.municipality_ids:
+        kinds += ["municipal", "sample"]
+    return kinds
+
+
+def roadmap_list(request):
+    scope = scope_of(request.user)
+    roadmaps = (
+        Roadmap.objects.visible_to(request.user)
+        .select_related("organisation", "municipality")
+        .prefetch_related("revisions")
+        .order_by("is_template", "-created_at")
+    )
+    rows = []
+    waiting, returned = [], []
+    for roadmap in roadmaps:
+        revisions = list(roadmap.revisions.all())
+        latest = revisions[0] if revisions else None
+        approved = next((revision for revision in revisions if revision.status == Revision.Status.APPROVED), None)
+        rows.append({"roadmap": roadmap, "latest": latest, "approved": approved})
+        if latest and latest.status == Revision.Status.SUBMITTED and can_approve(request.user, roadmap):
+            waiting.append(roadmap)
+        if latest and latest.status == Revision.Status.RETURNED and can_edit(request.user, roadmap):
+            returned.append(roadmap)
+    late = []
+    if scope.municipality_ids:
+        late = [row for row in overview_rows(request.user) if row["overdue"] or row["state"] == "none"][:20]
+    return render(
+        request,
+        "roadmaps/roadmap_list.html",
+        {
+            "rows": [row for row in rows if not row["roadmap"].is_template],
+            "templates": [row for row in rows if row["roadmap"].is_template],
+            "waiting": waiting,
+            "returned": returned,
+            "late": late,
+            "can_create": bool(creatable_kinds(request.user)),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def roadmap_create_view(request):
+    kinds = creatable_kinds(request.user)
+    require(bool(kinds))
+    visible = Roadmap.objects.visible_to(request.user)
+    sources = (
+        Revision.objects.filter(roadmap__in=visible)
+        .filter(Q(roadmap__is_template=True) | Q(status__in=[Revision.Status.APPROVED, Revision.Status.SUPERSEDED]))
+        .select_related("roadmap__organisation", "roadmap__municipality")
+        .order_by("-roadmap__is_template", "roadmap__title", "-number")
+    )
+    initial = {}
+    if source_id := request.GET.get("source"):
+        initial["source"] = source_id
+    form = RoadmapCreateForm(request.POST or None, sources=sources, kinds=kinds, initial=initial)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            roadmap = roadmap_create(user=request.user, source=data["source"], **owner_arguments(request.user, data))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Дорожная карта создана. Проверьте пункты и отправьте на утверждение."))
+            return redirect(roadmap)
+    return render(request, "roadmaps/roadmap_create.html", {"form": form})
+
+
+def owner_arguments(user, data: dict) -> dict:
+    scope = scope_of(user)
+    kind = data["kind"]
+    arguments = {"title": data["title"], "period": data["period"], "basis": data.get("basis", "")}
+    if kind == "school":
+        organisation = Organisation.objects.filter(pk__in=scope.curated_organisation_ids).first()
+        return arguments | {"level": Roadmap.Level.SCHOOL, "organisation": organisation}
+    municipality = Municipality.objects.get(pk=min(scope.municipality_ids))
+    if kind == "municipal":
+        return arguments | {"level": Roadmap.Level.MUNICIPAL, "municipality": municipality}
+    return arguments | {"level": Roadmap.Level.SCHOOL, "is_template": True, "municipality": municipality}
+
+
+def selected_revision(request, roadmap: Roadmap) -> Revision:
+    revisions = readable_revisions(request.user, roadmap)
+    number = request.GET.get("revision")
+    revision = revisions.filter(number=number).first() if number and number.isdigit() else revisions.first()
+    if revision is None:
+        raise Http404
+    return revision
+
+
+def roadmap_detail(request, pk: int):
+    roadmap = get_roadmap_for(request.user, pk)
+    revision = selected_revision(request, roadmap)
+    revisions = list(readable_revisions(request.user, roadmap))
+    latest = revisions[0]
+    approved = next((r for r in revisions if r.status == Revision.Status.APPROVED), None)
+    sections = list(revision.sections.prefetch_related("items"))
+    editor, approver = can_edit(request.user, roadmap), can_approve(request.user, roadmap)
+    context = {
+        "roadmap": roadmap,
+        "revision": revision,
+        "revisions": revisions,
+        "latest": latest,
+        "approved": approved,
+        "sections": sections,
+        "progress": progress(revision),
+        "today": timezone.localdate(),
+        "can_edit": editor and revision.is_editable and revision == latest,
+        "can_submit": editor and revision.is_editable and revision == latest and not roadmap.is_template,
+        "can_track": editor and revision.status == Revision.Status.APPROVED,
+        "can_revise": editor and revision.status == Revision.Status.APPROVED and latest == revision,
+        "can_decide": approver and revision.status == Revision.Status.SUBMITTED,
+        "version_form": VersionForm(initial={"version": revision.version}),
+    }
+    if context["can_decide"] or (editor and revision.status in OPEN_STATUSES):
+        context["changes"] = diff(approved if approved != revision else None, revision)
+        context["approve_form"] = ApproveForm(initial={"version": revision.version})
+        context["return_form"] = ReturnForm(initial={"version": revision.version})
+    return render(request, "roadmaps/roadmap_detail.html", context)
+
+
+def latest_revision(roadmap: Roadmap) -> Revision:
+    return roadmap.revisions.first()
+
+
+@require_http_methods(["GET", "POST"])
+def roadmap_edit(request, pk: int):
+    roadmap = get_roadmap_for(request.user, pk)
+    require(can_edit(request.user, roadmap))
+    revision = latest_revision(roadmap)
+    if not revision.is_editable:
+        messages.error(request, _("Эту редакцию нельзя изменить: откройте новую редакцию."))
+        return redirect(roadmap)
+    content = content_of(revision)
+    version = VersionForm(request.POST or None, initial={"version": revision.version})
+    header = HeaderForm(request.POST or None, instance=roadmap, prefix="header")
+    sections = SectionFormSet(
+        request.POST or None,
+        prefix="sections",
+        initial=[{"number": section.number, "title": section.title} for section in content],
+    )
+    items = ItemFormSet(
+        request.POST or None,
+        prefix="items",
+        initial=[{"section_number": section.number, **item} for section in content for item in section.items],
+    )
+    if (
+        request.method == "POST"
+        and version.is_valid()
+        and header.is_valid()
+        and sections.is_valid()
+        and items.is_valid()
+    ):
+        new_content, problems = collect_content(sections, items)
+        if problems:
+            for problem in problems:
+                messages.error(request, problem)
+        else:
+            try:
+                revision_edit(
+                    user=request.user,
+                    revision=revision,
+                    version=version.cleaned_data["version"],
+                    header=header.cleaned_data,
+                    sections=new_content,
+                )
+            except StaleRevision as error:
+                messages.error(request, error_text(error))
+                return redirect("roadmaps:roadmap_edit", pk=roadmap.pk)
+            except ValidationError as error:
+                messages.error(request, error_text(error))
+            else:
+                messages.success(request, _("Изменения сохранены."))
+                return redirect(roadmap)
+    return render(
+        request,
+        "roadmaps/roadmap_edit.html",
+        {
+            "roadmap": roadmap,
+            "revision": revision,
+            "version": version,
+            "header": header,
+            "sections": sections,
+            "items": items,
+        },
+    )
+
+
+def collect_content(sections, items) -> tuple[list[SectionData], list[str]]:
+    """Sections and items from the two formsets; each problem says which row."""
+    content: dict[str, SectionData] = {}
+    problems = []
+    for form in sections:
+        if form.cleaned_data and not form.cleaned_data.get("DELETE"):
+            number = form.cleaned_data["number"].strip().rstrip(".")
+            if number in content:
+                problems.append(_("Раздел %(n)s указан дважды.") % {"n": number})
+            content[number] = SectionData(number, form.cleaned_data["title"])
+    seen = set()
+    for form in items:
+        data = form.cleaned_data
+        if not data or data.get("DELETE"):
+            continue
+        section_number = data["section_number"].strip().rstrip(".")
+        number = data["number"].strip().rstrip(".")
+        if section_number not in content:
+            problems.append(
+                _("Пункт %(n)s: раздела %(s)s нет — добавьте раздел или исправьте номер.")
+                % {"n": number, "s": section_number}
+            )
+            continue
+        if number in seen:
+            problems.append(_("Номер пункта %(n)s повторяется.") % {"n": number})
+            continue
+        seen.add(number)
+        content[section_number].items.append(
+            {key: data[key].strip() for key in ("content", "deadline", "responsible", "result")} | {"number": number}
+        )
+    return list(content.values()), problems
+
+
+def _transition(request, pk: int, action) -> object:
+    roadmap = get_roadmap_for(request.user, pk)
+    revision = latest_revision(roadmap)
+    try:
+        action(roadmap, revision)
+    except StaleRevision as error:
+        messages.error(request, error_text(error))
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    return redirect(roadmap)
+
+
+def _version(request) -> int:
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        raise StaleRevision
+    return form.cleaned_data["version"]
+
+
+@require_POST
+def roadmap_submit(request, pk: int):
+    def action(roadmap, revision):
+        require(can_edit(request.user, roadmap))
+        revision_submit(user=request.user, revision=revision, version=_version(request))
+        messages.success(request, _("Дорожная карта отправлена руководителю на утверждение."))
+
+    return _transition(request, pk, action)
+
+
+@require_POST
+def roadmap_approve(request, pk: int):
+    def action(roadmap, revision):
+        require(can_approve(request.user, roadmap))
+        form = ApproveForm(request.POST)
+        order = form.data.get("order", "")
+        revision_approve(user=request.user, revision=revision, version=_version(request), order=order)
+        messages.success(request, _("Дорожная карта утверждена."))
+
+    return _transition(request, pk, action)
+
+
+@require_POST
+def roadmap_return(request, pk: int):
+    def action(roadmap, revision):
+        require(can_approve(request.user, roadmap))
+        comment = request.POST.get("comment", "")
+        revision_return(user=request.user, revision=revision, version=_version(request), comment=comment)
+        messages.success(request, _("Дорожная карта возвращена на доработку."))
+
+    return _transition(request, pk, action)
+
+
+@require_POST
+def roadmap_revise(request, pk: int):
+    def action(roadmap, revision):
+        require(can_edit(request.user, roadmap))
+        new = revision_open_next(user=request.user, roadmap=roadmap)
+        messages.success(
+            request, _("Открыта редакция %(n)s. После правки отправьте её на утверждение.") % {"n": new.number}
+        )
+
+    return _transition(request, pk, action)
+
+
+@require_http_methods(["GET", "POST"])
+def item_track_view(request, pk: int, item_pk: int):
+    roadmap = get_roadmap_for(request.user, pk)
+    require(can_edit(request.user, roadmap))
+    item = get_object_or_404(Item.objects.select_related("revision", "section"), pk=item_pk, revision__roadmap=roadmap)
+    initial = {
+        "status": item.status,
+        "done_on": item.done_on or timezone.localdate(),
+        "evidence_note": item.evidence_note,
+        "evidence_link": item.evidence_link,
+    }
+    form = TrackForm(request.POST or None, request.FILES or None, initial=initial)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            item_track(
+                user=request.user,
+                item=item,
+                status=data["status"],
+                done_on=data["done_on"],
+                note=data["evidence_note"],
+                link=data["evidence_link"],
+                evidence_file=data["evidence_file"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("Отметка о выполнении сохранена."))
+            return redirect(roadmap)
+    return render(request, "roadmaps/item_track.html", {"roadmap": roadmap, "item": item, "form": form})
+
+
+def item_evidence(request, pk: int, item_pk: int):
+    roadmap = get_roadmap_for(request.user, pk)
+    readable = readable_revisions(request.user, roadmap)
+    item = get_object_or_404(Item, pk=item_pk, revision__in=readable)
+    if not item.evidence_file or not item.evidence_file.storage.exists(item.evidence_file.name):
+        raise Http404
+    suffix = item.evidence_file.name.rsplit(".", 1)[-1].lower()
+    with item.evidence_file.open("rb") as stream:
+        content = stream.read()
+    return attachment_response(
+        f"Подтверждение п. {item.number}.{suffix}", "application/octet-stream", content, fallback=f"evidence.{suffix}"
+    )
+
+
+def roadmap_pdf(request, pk: int):
+    roadmap = get_roadmap_for(request.user, pk)
+    revision = selected_revision(request, roadmap)
+    filename, content_type, content = RoadmapDocument().render(revision)
+    return attachment_response(filename, content_type, content, fallback=f"roadmap-{roadmap.pk}.pdf")
+
+
+def roadmap_xlsx(request, pk: int):
+    roadmap = get_roadmap_for(request.user, pk)
+    revision = selected_revision(request, roadmap)
+    filename, content_type, content = RoadmapExport().render(revision)
+    return attachment_response(filename, content_type, content, fallback=f"roadmap-{roadmap.pk}.xlsx")
+
+
+# --- import ----------------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def roadmap_import(request):
+    kinds = creatable_kinds(request.user)
+    require(bool(kinds))
+    form = RoadmapImportForm(request.POST or None, request.FILES or None, kinds=kinds)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        options = {key: form.cleaned_data[key] for key in ("title", "period", "basis", "kind")}
+        batch = ImportBatch.objects.create(
+            user=request.user,
+            kind=ImportBatch.Kind.ROADMAP,
+            options=options,
+            file_name=upload.name[:255],
+            content=upload.read(),
+        )
+        return redirect("roadmaps:roadmap_import_preview", pk=batch.pk)
+    return render(request, "roadmaps/roadmap_import.html", {"form": form})
+
+
+def get_roadmap_batch(user, pk: int) -> ImportBatch:
+    return get_object_or_404(ImportBatch.objects.visible_to(user).filter(kind=ImportBatch.Kind.ROADMAP), pk=pk)
+
+
+def roadmap_import_preview(request, pk: int):
+    require(bool(creatable_kinds(request.user)))
+    batch = get_roadmap_batch(request.user, pk)
+    plan = plan_roadmap(batch.file_name, bytes(batch.content)) if batch.status == ImportBatch.Status.PREVIEWED else None
+    return render(request, "roadmaps/roadmap_import_preview.html", {"batch": batch, "plan": plan})
+
+
+@require_POST
+def roadmap_import_confirm(request, pk: int):
+    require(bool(creatable_kinds(request.user)))
+    batch = get_object_or_404(
+        ImportBatch.objects.visible_to(request.user).filter(kind=ImportBatch.Kind.ROADMAP).select_for_update(), pk=pk
+    )
+    if batch.status == ImportBatch.Status.APPLIED:
+        messages.info(request, _("Этот файл уже загружен."))
+        return redirect(get_object_or_404(Roadmap.objects.visible_to(request.user), pk=batch.summary["roadmap"]))
+    plan = plan_roadmap(batch.file_name, bytes(batch.content))
+    if not plan.can_apply:
+        messages.error(request, _("Файл не загружен: исправьте ошибки и загрузите его снова."))
+        return redirect("roadmaps:roadmap_import_preview", pk=batch.pk)
+    if batch.options.get("kind") not in creatable_kinds(request.user):
+        raise PermissionDenied
+    roadmap = roadmap_create(user=request.user, sections=plan.sections, **owner_arguments(request.user, batch.options))
+    batch.status = ImportBatch.Status.APPLIED
+    batch.applied_at = timezone.now()
+    batch.summary = {"roadmap": roadmap.pk, "items": plan.item_count}
+    batch.content = b""
+    batch.save(update_fields=["status", "applied_at", "summary", "content"])
+    messages.success(request, _("Дорожная карта загружена: %(n)s пунктов.") % {"n": plan.item_count})
+    return redirect(roadmap)
+
+
+# --- the coordinator's overview -----------------------------------------------------------------
+STATE_LABELS = {
+    "none": _("нет дорожной карты"),
+    "draft": _("черновик"),
+    "submitted": _("ждёт утверждения"),
+    "returned": _("возвращена"),
+    "approved": _("утверждена"),
+}
+
+
+def overview_rows(user) -> list[dict]:
+    """Every organisation of the user's municipalities with its roadmap state and progress, in four queries."""
+    scope = scope_of(user)
+    organisations = list(
+        Organisation.objects.filter(municipality_id__in=scope.municipality_ids).only("short_name", "kind")
+        if not scope.is_superuser
+        else Organisation.objects.only("short_name", "kind")
+    )
+    roadmaps = {
+        roadmap.organisation_id: roadmap
+        for roadmap in Roadmap.objects.filter(organisation__in=organisations, is_template=False)
+        .order_by("organisation_id", "-created_at")
+        .distinct("organisation_id")
+    }
+    revisions: dict[int, list[Revision]] = {}
+    for revision in Revision.objects.filter(roadmap__in=roadmaps.values()).order_by("roadmap_id", "-number"):
+        revisions.setdefault(revision.roadmap_id, []).append(revision)
+    approved_ids = [
+        next((r.pk for r in found if r.status == Revision.Status.APPROVED), None) for found in revisions.values()
+    ]
+    today = timezone.localdate()
+    totals = {
+        row["revision_id"]: row
+        for row in Item.objects.filter(revision_id__in=[pk for pk in approved_ids if pk])
+        .values("revision_id")
+        .annotate(
+            total=Count("pk", filter=~Q(status=Item.Status.CANCELLED)),
+            done=Count("pk", filter=Q(status=Item.Status.DONE)),
+            overdue=Count(
+                "pk", filter=Q(due_date__lt=today) & ~Q(status__in=[Item.Status.DONE, Item.Status.CANCELLED])
+            ),
+        )
+    }
+    rows = []
+    for organisation in organisations:
+        roadmap = roadmaps.get(organisation.pk)
+        found = revisions.get(roadmap.pk, []) if roadmap else []
+        latest = found[0] if found else None
+        approved = next((r for r in found if r.status == Revision.Status.APPROVED), None)
+        figures = totals.get(approved.pk, {}) if approved else {}
+        state = "none" if latest is None else ("approved" if latest.status == "approved" else latest.status)
+        done, total = figures.get("done", 0), figures.get("total", 0)
+        rows.append(
+            {
+                "organisation": organisation,
+                "roadmap": roadmap,
+                "state": state,
+                "state_label": STATE_LABELS.get(state, state),
+                "has_approved": approved is not None,
+                "percent": round(100 * done / total) if total else 0,
+                "overdue": figures.get("overdue", 0),
+            }
+        )
+    return rows
+
+
+SORT_KEYS = {
+    "name": lambda row: row["organisation"].short_name,
+    "state": lambda row: list(STATE_LABELS).index(row["state"]) if row["state"] in STATE_LABELS else 9,
+    "percent": lambda row: row["percent"],
+    "overdue": lambda row: row["overdue"],
+}
+
+
+def roadmap_overview(request):
+    scope = scope_of(request.user)
+    require(scope.is_superuser or bool(scope.municipality_ids))
+    rows = overview_rows(request.user)
+    ordering = request.GET.get("ordering", "name")
+    key = ordering.lstrip("-")
+    if key in SORT_KEYS:
+        rows.sort(key=SORT_KEYS[key], reverse=ordering.startswith("-"))
+    columns = [
+        ("name", _("Организация")),
+        ("state", _("Состояние")),
+        ("percent", _("Выполнено")),
+        ("overdue", _("Просрочено")),
+    ]
+    return render(request, "roadmaps/roadmap_overview.html", {"rows": rows, "ordering": ordering, "columns": columns})
