@@ -73,8 +73,11 @@ def make_user(role: str, target) -> object:
     """A user holding one role over ``target`` (a municipality, an organisation or a person)."""
     user = UserFactory()
     user.save()
-    field = {Role.COORDINATOR: "municipality", Role.DIRECTOR: "organisation", Role.CURATOR: "organisation"}.get(
-        role, "person"
-    )
+    field = {
+        Role.COORDINATOR: "municipality",
+        Role.HEAD: "municipality",
+        Role.DIRECTOR: "organisation",
+        Role.CURATOR: "organisation",
+    }.get(role, "person")
     Membership.objects.create(user=user, role=role, **{field: target})
     return user
