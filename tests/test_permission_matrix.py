@@ -10,6 +10,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from monitoring.models import MonitoringPeriod, Questionnaire
 from registry.models import ImportBatch, MentorProfile
 from roadmaps.models import Item, Roadmap
 
@@ -92,6 +93,24 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "roadmaps:roadmap_xlsx": ("roadmap", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
     "roadmaps:item_track": ("roadmap_item", [302, 403, 403, 404, 404, 404, 404, 403, 200, 200]),
     "roadmaps:item_evidence": ("roadmap_evidence", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
+    # Mentors and mentees are sent to the questionnaires; school staff to their school's page.
+    "monitoring:dashboard": (None, [302, 200, 200, 302, 302, 302, 302, 302, 302, 200]),
+    "monitoring:school_dashboard": ("school1", [302, 200, 200, 200, 200, 403, 403, 404, 404, 200]),
+    "monitoring:readiness_edit": ("school1", [302, 403, 403, 200, 200, 403, 403, 404, 404, 200]),
+    "monitoring:period_list": (None, [302, 200, 200, 200, 200, 403, 403, 200, 200, 200]),
+    "monitoring:period_create": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 403]),
+    "monitoring:period_detail": ("period", [302, 200, 200, 200, 200, 404, 404, 200, 200, 200]),
+    "monitoring:period_remind": ("period", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "monitoring:period_conclusions": ("period", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "monitoring:period_pdf": ("period", [302, 200, 200, 403, 403, 404, 404, 403, 403, 200]),
+    "monitoring:period_xlsx": ("period", [302, 200, 200, 403, 403, 404, 404, 403, 403, 200]),
+    "monitoring:period_submit": ("period_school1", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "monitoring:school_report_pdf": ("period_school1", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "monitoring:questionnaire_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "monitoring:questionnaire_create": (None, [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "monitoring:questionnaire_edit": ("questionnaire", [302, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+    "monitoring:questionnaire_answer": ("questionnaire", [302, 403, 403, 403, 403, 200, 200, 403, 403, 403]),
+    "monitoring:questionnaire_results": ("questionnaire", [302, 200, 200, 200, 200, 403, 403, 200, 200, 200]),
     "admin:index": (None, [302, 302, 302, 302, 302, 302, 302, 302, 302, 200]),
 }
 
@@ -147,6 +166,13 @@ def url_kwargs(target: str | None, demo: dict, media_root) -> dict:
             user=demo["users"]["curator2"], kind="roadmap", file_name="plan.xlsx", content=b"x"
         )
         return {"pk": batch.pk}
+    if target == "period":
+        return {"pk": MonitoringPeriod.objects.get(municipality=demo["school1"].municipality).pk}
+    if target == "period_school1":
+        period = MonitoringPeriod.objects.get(municipality=demo["school1"].municipality)
+        return {"pk": period.pk, "organisation_pk": demo["school1"].pk}
+    if target == "questionnaire":
+        return {"pk": Questionnaire.objects.get(municipality=demo["school1"].municipality).pk}
     if target == "curator_batch":
         batch = ImportBatch.objects.create(user=demo["users"]["curator"], file_name="staff.csv", content=b"x")
         return {"pk": batch.pk}

@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from monitoring.demo import build_demo_monitoring
 from registry.demo import DEMO_PASSWORD, DemoBuilder
 from roadmaps.demo import build_demo_roadmaps
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         accounts = builder.ensure_accounts()
         municipality, schools = builder.demo_municipality_and_schools()
         build_demo_roadmaps(municipality, schools[1])
+        build_demo_monitoring(municipality)
         if result.created:
             self.stdout.write(
                 f"Demo data loaded in {time.monotonic() - started:.1f} s: {result.municipalities} municipalities, "

@@ -1,0 +1,288 @@
+"""The monitoring indicators: each defined once (name, formula, unit, target), computed from the data.
+
+``organisation_figures`` counts, per organisation, everything the indicators need, in a
+fixed number of queries whatever the number of organisations (a region of 3,000 schools
+costs the same dozen queries as one school). ``aggregate`` sums those figures; every
+indicator's value is then a function of the sums, so the dashboard, the reports and a
+period's frozen figures all read the same definitions.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from registry.models import (
+    MenteeProfile,
+    MentoringForm,
+    MentoringGroup,
+    MentoringKind,
+    MentorProfile,
+    Organisation,
+    Participation,
+    Person,
+    ProfileStatus,
+    Program,
+    young_teacher_threshold,
+)
+from roadmaps.models import Item, Revision
+
+COUNT_KEYS = (
+    "workers",
+    "mentors",
+    "mentees",
+    "involved",
+    "pairs",
+    "groups",
+    "young",
+    "young_with_mentor",
+    "programs_started",
+    "programs_completed",
+    "ended_early",
+    "items_on_time",
+    "items_overdue",
+    "runs_mentoring",
+)
+
+
+def share(part: float, whole: float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str
+    formula: str
+    value: Callable[[dict], float | None]
+    target: float | None = None
+    target_text: str = ""
+    per_organisation: bool = True
+
+    def meets_target(self, value) -> bool | None:
+        if self.target is None or value is None:
+            return None
+        return value >= self.target
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("workers", "Педагогических работников", "чел.", "число педагогов в реестре", lambda f: f["workers"]),
+    Indicator("mentors", "Наставников", "чел.", "действующие наставники банка наставников", lambda f: f["mentors"]),
+    Indicator("mentees", "Наставляемых", "чел.", "действующие наставляемые базы наставляемых", lambda f: f["mentees"]),
+    Indicator("pairs", "Наставнических пар", "ед.", "действующие пары (один наставляемый)", lambda f: f["pairs"]),
+    Indicator(
+        "groups", "Наставнических групп", "ед.", "действующие группы (два наставляемых и больше)", lambda f: f["groups"]
+    ),
+    Indicator(
+        "involved_share",
+        "Доля педагогов, вовлечённых в наставничество",
+        "%",
+        "участники действующих пар и групп / педагогические работники × 100",
+        lambda f: share(f["involved"], f["workers"]),
+        target_text="растёт из года в год",
+    ),
+    Indicator(
+        "young_with_mentor",
+        "Молодых педагогов с наставником",
+        "чел.",
+        "педагоги со стажем до 3 лет в действующих парах и группах",
+        lambda f: f["young_with_mentor"],
+    ),
+    Indicator(
+        "young_with_mentor_share",
+        "Доля молодых педагогов с наставником",
+        "%",
+        "молодые педагоги с наставником / все молодые педагоги × 100",
+        lambda f: share(f["young_with_mentor"], f["young"]),
+        target=100,
+        target_text="100 %",
+    ),
+    Indicator(
+        "organisations_share",
+        "Доля организаций, реализующих наставничество",
+        "%",
+        "организации, где есть действующие пары или группы / все организации × 100",
+        lambda f: share(f["runs_mentoring"], f["organisations"]),
+        target=100,
+        target_text="100 % ежегодно (Положение, п. 7.1.2)",
+        per_organisation=False,
+    ),
+    Indicator(
+        "programs_started",
+        "Программ наставничества начато",
+        "ед.",
+        "персонализированные программы с началом в отчётном периоде",
+        lambda f: f["programs_started"],
+    ),
+    Indicator(
+        "programs_completed",
+        "Программ завершено",
+        "ед.",
+        "программы, завершённые в отчётном периоде",
+        lambda f: f["programs_completed"],
+    ),
+    Indicator(
+        "ended_early",
+        "Пар и групп прекращено досрочно",
+        "ед.",
+        "пары и группы, прекращённые досрочно в отчётном периоде",
+        lambda f: f["ended_early"],
+    ),
+    Indicator(
+        "items_on_time",
+        "Мероприятий дорожных карт выполнено в срок",
+        "ед.",
+        "пункты утверждённых дорожных карт, выполненные не позже срока",
+        lambda f: f["items_on_time"],
+    ),
+    Indicator(
+        "items_overdue",
+        "Мероприятий дорожных карт просрочено",
+        "ед.",
+        "пункты утверждённых дорожных карт с прошедшим сроком, не выполненные",
+        lambda f: f["items_overdue"],
+    ),
+)
+BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
+
+
+def empty_figures() -> dict:
+    return {key: 0 for key in COUNT_KEYS} | {"forms": {}, "kinds": {}}
+
+
+def organisation_figures(
+    organisations: list[Organisation], *, starts_on: datetime.date, ends_on: datetime.date, today=None
+) -> dict[int, dict]:
+    """Counts per organisation; a fixed number of queries."""
+    today = today or timezone.localdate()
+    ids = [organisation.pk for organisation in organisations]
+    figures = {pk: empty_figures() for pk in ids}
+
+    def put(key: str, rows, field: str = "organisation_id") -> None:
+        for row in rows:
+            figures[row[field]][key] = row["n"]
+
+    people = Person.objects.filter(organisation_id__in=ids)
+    put("workers", people.values("organisation_id").annotate(n=Count("pk")))
+    put(
+        "mentors",
+        MentorProfile.objects.filter(person__organisation_id__in=ids, status=ProfileStatus.ACTIVE)
+        .values(organisation_id=F("person__organisation_id"))
+        .annotate(n=Count("pk")),
+    )
+    put(
+        "mentees",
+        MenteeProfile.objects.filter(person__organisation_id__in=ids, status=ProfileStatus.ACTIVE)
+        .values(organisation_id=F("person__organisation_id"))
+        .annotate(n=Count("pk")),
+    )
+    threshold = young_teacher_threshold(today)
+    put("young", people.filter(teaching_since__gt=threshold).values("organisation_id").annotate(n=Count("pk")))
+
+    active = MentoringGroup.objects.filter(status=MentoringGroup.Status.ACTIVE)
+    involved: dict[int, set[int]] = {pk: set() for pk in ids}
+    for person_id, organisation_id in active.filter(mentor__organisation_id__in=ids).values_list(
+        "mentor_id", "mentor__organisation_id"
+    ):
+        involved[organisation_id].add(person_id)
+    young_paired: dict[int, set[int]] = {pk: set() for pk in ids}
+    for person_id, organisation_id, since in Participation.objects.filter(
+        group__status=MentoringGroup.Status.ACTIVE, mentee__organisation_id__in=ids
+    ).values_list("mentee_id", "mentee__organisation_id", "mentee__teaching_since"):
+        involved[organisation_id].add(person_id)
+        if since is not None and since > threshold:
+            young_paired[organisation_id].add(person_id)
+    for pk in ids:
+        figures[pk]["involved"] = len(involved[pk])
+        figures[pk]["young_with_mentor"] = len(young_paired[pk])
+
+    for row in (
+        active.filter(organisation_id__in=ids)
+        .values("organisation_id", "form", "kinds")
+        .annotate(size=Count("participations"))
+    ):
+        target = figures[row["organisation_id"]]
+        target["pairs" if row["size"] == 1 else "groups"] += 1
+        target["runs_mentoring"] = 1
+        target["forms"][row["form"]] = target["forms"].get(row["form"], 0) + 1
+        for kind in row["kinds"]:
+            target["kinds"][kind] = target["kinds"].get(kind, 0) + 1
+
+    in_period = {"start_date__gte": starts_on, "start_date__lte": ends_on}
+    programs = Program.objects.filter(organisation_id__in=ids, group__isnull=False)
+    put("programs_started", programs.filter(**in_period).values("organisation_id").annotate(n=Count("pk")))
+    put(
+        "programs_completed",
+        programs.filter(status=Program.Status.COMPLETED, end_date__gte=starts_on, end_date__lte=ends_on)
+        .values("organisation_id")
+        .annotate(n=Count("pk")),
+    )
+    put(
+        "ended_early",
+        MentoringGroup.objects.filter(
+            organisation_id__in=ids,
+            status=MentoringGroup.Status.ENDED_EARLY,
+            ended_on__gte=starts_on,
+            ended_on__lte=ends_on,
+        )
+        .values("organisation_id")
+        .annotate(n=Count("pk")),
+    )
+    for row in (
+        Item.objects.filter(revision__status=Revision.Status.APPROVED, revision__roadmap__organisation_id__in=ids)
+        .values(organisation_id=F("revision__roadmap__organisation_id"))
+        .annotate(
+            on_time=Count("pk", filter=Q(status=Item.Status.DONE, done_on__lte=F("due_date"))),
+            overdue=Count(
+                "pk", filter=Q(due_date__lt=today) & ~Q(status__in=[Item.Status.DONE, Item.Status.CANCELLED])
+            ),
+        )
+    ):
+        figures[row["organisation_id"]]["items_on_time"] = row["on_time"]
+        figures[row["organisation_id"]]["items_overdue"] = row["overdue"]
+    return figures
+
+
+def aggregate(figures: list[dict]) -> dict:
+    """Sum organisations' figures; ``organisations`` counts them (for the share that runs mentoring)."""
+    total = empty_figures() | {"organisations": len(figures)}
+    for row in figures:
+        for key in COUNT_KEYS:
+            total[key] += row.get(key, 0)
+        for bucket in ("forms", "kinds"):
+            for name, count in row.get(bucket, {}).items():
+                total[bucket][name] = total[bucket].get(name, 0) + count
+    return total
+
+
+def values_of(figures: dict, *, per_organisation: bool = False) -> list[dict]:
+    """Each indicator's value for these figures, with its target and whether it is met."""
+    rows = []
+    for indicator in INDICATORS:
+        if per_organisation and not indicator.per_organisation:
+            continue
+        value = indicator.value(figures | {"organisations": figures.get("organisations", 1)})
+        rows.append({"indicator": indicator, "value": value, "met": indicator.meets_target(value)})
+    return rows
+
+
+def breakdowns(figures: dict) -> dict[str, list[tuple[str, int]]]:
+    forms = dict(MentoringForm.choices)
+    kinds = dict(MentoringKind.choices)
+    return {
+        "forms": [(str(forms.get(code, code)), count) for code, count in sorted(figures["forms"].items())],
+        "kinds": [(str(kinds.get(code, code)), count) for code, count in sorted(figures["kinds"].items())],
+    }
+
+
+def format_value(value, unit: str) -> str:
+    if value is None:
+        return "нет данных"
+    if unit == "%":
+        return f"{value:.1f}".replace(".", ",") + " %"
+    return f"{value:g}"

@@ -1,0 +1,139 @@
+"""Analytical reports out of the figures: PDF (WeasyPrint, print CSS only) and xlsx.
+
+One class per document, ``render(...) -> (filename, content_type, bytes)``. The organisation
+table is laid out with ``table-layout: fixed`` and explicit widths: WeasyPrint then does not
+measure every cell to size the columns, which is what makes long tables slow.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+
+from registry.documents import PDF, html_to_pdf
+from registry.exporters import XLSX, XlsxSheet, save
+
+from .charts import bar_chart
+from .indicators import INDICATORS, breakdowns, format_value, values_of
+from .services import PeriodData
+
+TABLE_COLUMNS = [
+    ("workers", "Педагогов"),
+    ("mentors", "Наставников"),
+    ("mentees", "Наставляемых"),
+    ("pairs", "Пар"),
+    ("groups", "Групп"),
+    ("involved_share", "Вовлечено, %"),
+    ("young_with_mentor", "Молодых с наставником"),
+    ("items_overdue", "Просрочено пунктов ДК"),
+]
+
+
+def organisation_row(figures: dict) -> list[str]:
+    values = {row["indicator"].code: row for row in values_of(figures, per_organisation=True)}
+    return [format_value(values[code]["value"], values[code]["indicator"].unit) for code, _title in TABLE_COLUMNS]
+
+
+def report_context(data: PeriodData, heading: dict, texts: dict | None = None, questionnaires=()) -> dict:
+    charts = breakdowns(data.total)
+    groups: dict[str, list] = {}
+    for row in data.rows:
+        organisation = row["organisation"]
+        key = organisation.municipality.name if heading.get("by_municipality") else ""
+        groups.setdefault(key, []).append((organisation.short_name, organisation_row(row["figures"])))
+    return {
+        "heading": heading,
+        "today": timezone.localdate(),
+        "summary": [
+            {**row, "text": format_value(row["value"], row["indicator"].unit)} for row in values_of(data.total)
+        ],
+        "has_data": bool(data.rows),
+        "tables": sorted(groups.items()),
+        "columns": [title for _code, title in TABLE_COLUMNS],
+        "missing": data.missing,
+        "submitted": data.submitted,
+        "chart_forms": bar_chart(charts["forms"], title="Пары и группы по формам наставничества"),
+        "chart_kinds": bar_chart(charts["kinds"], title="Пары и группы по видам наставничества"),
+        "texts": texts or {},
+        "questionnaires": questionnaires,
+    }
+
+
+class AnalyticalReport:
+    """Аналитическая справка: title block, indicators against targets, charts, a table per organisation."""
+
+    def render(self, data: PeriodData, heading: dict, texts: dict | None = None, questionnaires=()):
+        html = render_to_string("pdf/analytical_report.html", report_context(data, heading, texts, questionnaires))
+        return f"Аналитическая справка {heading['title']}.pdf", PDF, html_to_pdf(html)
+
+
+class SchoolReportDocument:
+    """The school's own report for a period (or its live figures)."""
+
+    def render(self, organisation, figures: dict, heading: dict, report=None, checklist=()):
+        summary = [
+            {**row, "text": format_value(row["value"], row["indicator"].unit)}
+            for row in values_of(figures, per_organisation=True)
+        ]
+        html = render_to_string(
+            "pdf/school_report.html",
+            {
+                "organisation": organisation,
+                "heading": heading,
+                "summary": summary,
+                "report": report,
+                "checklist": checklist,
+                "today": timezone.localdate(),
+            },
+        )
+        return f"Отчёт {organisation.short_name} {heading['title']}.pdf", PDF, html_to_pdf(html)
+
+
+class FiguresExport:
+    """The same figures in xlsx, shaped for filling in the regional statistical forms."""
+
+    def render(self, data: PeriodData, heading: dict) -> tuple[str, str, bytes]:
+        workbook = Workbook(write_only=True)
+        summary = XlsxSheet(workbook, "Показатели", [60, 16, 10, 26, 60])
+        summary.append([heading["title"]], bold=True)
+        summary.append([heading.get("department", ""), "", "", "", f"на {timezone.localdate():%d.%m.%Y}"])
+        summary.append(["Показатель", "Значение", "Ед.", "Целевое значение", "Как считается"], bold=True)
+        for row in values_of(data.total):
+            indicator = row["indicator"]
+            summary.append([indicator.name, row["value"], indicator.unit, indicator.target_text, indicator.formula])
+        by_form = XlsxSheet(workbook, "Формы и виды", [60, 16])
+        by_form.append(["Форма или вид наставничества", "Пар и групп"], bold=True)
+        charts = breakdowns(data.total)
+        for label, count in charts["forms"] + charts["kinds"]:
+            by_form.append([label, count])
+        table = XlsxSheet(workbook, "Организации", [50, 30] + [14] * len(INDICATORS))
+        codes = [indicator for indicator in INDICATORS if indicator.per_organisation]
+        table.append(["Организация", "Муниципалитет", *[indicator.name for indicator in codes]], bold=True)
+        for row in data.rows:
+            values = {
+                item["indicator"].code: item["value"] for item in values_of(row["figures"], per_organisation=True)
+            }
+            organisation = row["organisation"]
+            table.append([organisation.short_name, organisation.municipality.name, *[values[i.code] for i in codes]])
+        for organisation in data.missing:
+            table.append([organisation.short_name, organisation.municipality.name, "отчёт не сдан"])
+        return f"Показатели {heading['title']}.xlsx", XLSX, save(workbook)
+
+
+def heading_for(period=None, municipality=None, title: str | None = None) -> dict:
+    municipality = period.municipality if period else municipality
+    return {
+        "title": title or (period.title if period else "текущие данные"),
+        "department": municipality.department_name if municipality else "",
+        "municipality": municipality.name if municipality else "",
+        "dates": (
+            f"с {period.starts_on:%d.%m.%Y} по {period.ends_on:%d.%m.%Y}"
+            if period
+            else f"на {timezone.localdate():%d.%m.%Y}"
+        ),
+        "by_municipality": municipality is None,
+        "generated": datetime.datetime.now().strftime("%d.%m.%Y"),
+    }
