@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from registry.documents import PDF, html_to_pdf
 from registry.exporters import XLSX, XlsxSheet, save
+from registry.pdf_parts import render_parts
 
 from .charts import bar_chart
 from .indicators import INDICATORS, breakdowns, format_value, values_of
@@ -30,6 +31,10 @@ TABLE_COLUMNS = [
     ("young_with_mentor", "Молодых с наставником"),
     ("items_overdue", "Просрочено пунктов ДК"),
 ]
+
+
+# Column titles of the region-scale report's compact table (the legend in the template spells them out).
+COMPACT_TITLES = ["Педагогов", "Наставн.", "Наставл.", "Пар", "Групп", "Вовлеч., %", "Молод. с н.", "Просроч."]
 
 
 def organisation_row(figures: dict) -> list[str]:
@@ -63,11 +68,48 @@ def report_context(data: PeriodData, heading: dict, texts: dict | None = None, q
 
 
 class AnalyticalReport:
-    """Аналитическая справка: title block, indicators against targets, charts, a table per organisation."""
+    """Аналитическая справка: title block, indicators against targets, charts, a table per organisation.
+
+    A municipality's report (up to a few hundred schools) is one document. A region's is
+    rendered in parts, a few hundred rows each, in parallel (``registry.pdf_parts``).
+    """
+
+    ROWS_PER_PART = 250
 
     def render(self, data: PeriodData, heading: dict, texts: dict | None = None, questionnaires=()):
-        html = render_to_string("pdf/analytical_report.html", report_context(data, heading, texts, questionnaires))
-        return f"Аналитическая справка {heading['title']}.pdf", PDF, html_to_pdf(html)
+        context = report_context(data, heading, texts, questionnaires)
+        filename = f"Аналитическая справка {heading['title']}.pdf"
+        if len(data.rows) <= self.ROWS_PER_PART:
+            return filename, PDF, html_to_pdf(render_to_string("pdf/analytical_report.html", context))
+        parts = [render_to_string("pdf/analytical_report.html", context | {"part": "head"})]
+        compact = {"compact": True, "compact_header": self.line(COMPACT_TITLES)}
+        for index, chunk in enumerate(self.chunks(context["tables"])):
+            lines = [(name, [(org, self.line(values)) for org, values in rows]) for name, rows in chunk]
+            part = context | compact | {"part": "table", "tables": lines, "first_chunk": index == 0}
+            parts.append(render_to_string("pdf/analytical_report.html", part))
+        parts.append(render_to_string("pdf/analytical_report.html", context | {"part": "tail"}))
+        return filename, PDF, render_parts(parts)
+
+    @staticmethod
+    def line(values) -> str:
+        """The figures of one organisation as one fixed-width line: one text box instead of eight cells,
+        which is what WeasyPrint spends its time on in a long table."""
+        return "".join(str(value)[:11].rjust(12) for value in values)
+
+    def chunks(self, tables: list[tuple[str, list]]) -> list[list[tuple[str, list]]]:
+        """Whole municipalities' tables, gathered into parts of about ``ROWS_PER_PART`` rows."""
+        chunks, current, size = [], [], 0
+        for name, rows in tables:
+            for start in range(0, len(rows), self.ROWS_PER_PART):
+                piece = rows[start : start + self.ROWS_PER_PART]
+                if current and size + len(piece) > self.ROWS_PER_PART:
+                    chunks.append(current)
+                    current, size = [], 0
+                current.append((name, piece))
+                size += len(piece)
+        if current:
+            chunks.append(current)
+        return chunks
 
 
 class SchoolReportDocument:
