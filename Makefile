@@ -42,6 +42,7 @@ bench-data: $(STAMP)
 
 bench: bench-data
 	DJANGO_DEBUG=1 $(BIN)/python bench/run.py
+	DJANGO_DEBUG=1 $(BIN)/python bench/monitoring_bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
