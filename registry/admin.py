@@ -1,6 +1,19 @@
 from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
 
-from .models import Membership, MenteeProfile, MentorProfile, Municipality, Organisation, Person, Subject
+from .models import (
+    Membership,
+    MenteeProfile,
+    MentoringGroup,
+    MentoringOrder,
+    MentorProfile,
+    Municipality,
+    Organisation,
+    Person,
+    Program,
+    Subject,
+    VocabularyTerm,
+)
 
 
 @admin.register(Municipality)
@@ -31,6 +44,22 @@ class MembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["person"]
 
 
-admin.site.register(Subject)
+@admin.register(Subject)
+class SubjectAdmin(ImportExportModelAdmin):
+    """The subjects list, importable and exportable by a superuser as a spreadsheet."""
+
+    search_fields = ["name"]
+
+
+@admin.register(VocabularyTerm)
+class VocabularyTermAdmin(ImportExportModelAdmin):
+    list_display = ["name", "vocabulary", "municipality", "is_active"]
+    list_filter = ["vocabulary", "is_active"]
+    search_fields = ["name"]
+
+
+admin.site.register(MentoringGroup, raw_id_fields=["mentor", "organisation", "order"])
+admin.site.register(MentoringOrder)
+admin.site.register(Program, raw_id_fields=["group", "organisation", "source"])
 admin.site.register(MentorProfile, raw_id_fields=["person"])
 admin.site.register(MenteeProfile, raw_id_fields=["person"])

@@ -471,3 +471,20 @@ def test_a_roadmap_file_with_errors_names_them_and_creates_nothing(client, schoo
     ]
     client.post(reverse("roadmaps:roadmap_import_confirm", args=[preview.context["batch"].pk]))
     assert not Roadmap.objects.filter(title="Ошибочная").exists()
+
+
+def test_the_coordinator_publishes_a_sample_that_the_municipalitys_schools_start_from(client, school):
+    client.force_login(school["coordinator"])
+    response = client.post(
+        reverse("roadmaps:roadmap_create"),
+        {"source": sample_revision().pk, "title": "Образец района", "period": "2026–2027", "kind": "sample"},
+    )
+    sample = Roadmap.objects.get(title="Образец района")
+    assert response.url == sample.get_absolute_url()
+    assert (sample.is_template, sample.municipality, sample.organisation) == (True, school["municipality"], None)
+    client.force_login(school["curator"])
+    sources = client.get(reverse("roadmaps:roadmap_create")).context["form"].fields["source"].queryset
+    assert sample.revisions.get() in sources
+    stranger = make_user(Role.CURATOR, OrganisationFactory())
+    client.force_login(stranger)
+    assert client.get(sample.get_absolute_url()).status_code == 404
