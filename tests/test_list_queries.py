@@ -48,7 +48,9 @@ def add_order_with_pair(school, number):
 
 
 def grow(place, url_name, count):
-    for number in range(count):
+    start = place.setdefault("made", 0)
+    place["made"] += count
+    for number in range(start, start + count):
         if url_name in {"registry:order_list", "registry:program_bank"}:
             add_order_with_pair(place["school"], number)
         elif url_name == "monitoring:period_list":
