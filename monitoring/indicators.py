@@ -203,7 +203,8 @@ def organisation_figures(
 
     for row in (
         active.filter(organisation_id__in=ids)
-        .values("organisation_id", "form", "kinds")
+        # One row per group ("pk" in values), or groups alike in form and kinds would be merged.
+        .values("pk", "organisation_id", "form", "kinds")
         .annotate(size=Count("participations"))
     ):
         target = figures[row["organisation_id"]]

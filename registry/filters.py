@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from .models import MenteeProfile, MentoringGroup, Organisation, Participation, Person, ProfileStatus, Subject
 
 
+class AnyYesNo(django_filters.widgets.BooleanWidget):
+    """«Все / Да / Нет» instead of the default «Неизвестно»."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("", _("Все")), ("true", _("Да")), ("false", _("Нет")))
+
+
 class PersonFilter(django_filters.FilterSet):
     """The registry's filters. The queryset it receives is already scoped to the user."""
 
@@ -40,12 +48,12 @@ class PersonFilter(django_filters.FilterSet):
     young = django_filters.BooleanFilter(
         label=_("Молодые педагоги (стаж до 3 лет)"),
         method="filter_young",
-        widget=django_filters.widgets.BooleanWidget(),
+        widget=AnyYesNo(),
     )
     without_mentor = django_filters.BooleanFilter(
         label=_("Наставляемые без наставника"),
         method="filter_without_mentor",
-        widget=django_filters.widgets.BooleanWidget(),
+        widget=AnyYesNo(),
     )
     ordering = django_filters.OrderingFilter(
         label=_("Сортировка"),
@@ -71,6 +79,9 @@ class PersonFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, filter_ in self.filters.items():
+            if name not in {"q", "young", "without_mentor"}:
+                filter_.extra["empty_label"] = _("Все")
         self.filters["organisation"].queryset = Organisation.objects.visible_to(user).only("short_name")
 
     def filter_search(self, queryset, name, value):

@@ -68,8 +68,8 @@ def test_curator_forms_a_pair_writes_a_program_prints_the_order_and_the_mentor_m
     page.get_by_role("button", name="Сохранить программу").click()
     expect(page.get_by_test_id("progress")).to_contain_text("Выполнено 0% (0 из 3)")
 
-    page.get_by_role("link", name="Приказы").click()
-    page.goto("/orders/new/")
+    page.get_by_role("link", name="Пары и группы").click()
+    page.get_by_role("link", name="Издать приказ").click()
     page.get_by_label("Номер приказа").fill("77-о")
     page.get_by_label(f"{mentor.full_name} → {mentee.full_name}").check()
     page.get_by_role("button", name="Издать приказ").click()

@@ -43,7 +43,8 @@ def test_coordinator_filters_the_registry_opens_a_person_and_downloads_the_expor
 
 def test_curator_fills_the_template_imports_it_and_confirms(demo, page, sign_in, tmp_path):
     sign_in("curator")
-    page.get_by_role("link", name="Загрузка из таблицы").click()
+    page.get_by_role("link", name="Реестр", exact=True).click()
+    page.get_by_role("link", name="Загрузить из таблицы").click()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="шаблон таблицы").click()
     template = tmp_path / "template.xlsx"

@@ -53,9 +53,10 @@ def active_group(organisation, mentor, mentees, **extra):
 def town():
     """Two schools whose figures are known by hand.
 
-    Лицей: 6 teachers (3 young); mentor Орлова leads a pair (young Зайцева); mentor Белова leads a group
-    (young Котова and Лисин, not young); one young teacher (Новикова) has no mentor. One program started
-    30 days ago. Гимназия: 2 teachers, no pairs: it does not run mentoring.
+    Лицей: 8 teachers (3 young); mentor Орлова leads a pair (young Зайцева), mentor Новиков another pair
+    alike (Соколова, not young); mentor Белова leads a group (young Котова and Лисин, not young); one young
+    teacher (Новикова) has no mentor. One program started 30 days ago. Гимназия: 2 teachers, no pairs: it
+    does not run mentoring.
     """
     municipality = MunicipalityFactory()
     lyceum = OrganisationFactory(municipality=municipality, short_name="МБОУ «Лицей № 1»")
@@ -68,6 +69,10 @@ def town():
     PersonFactory(organisation=lyceum, last_name="Новикова", teaching_since=YOUNG)
     PersonFactory.create_batch(2, organisation=gymnasium)
     pair = active_group(lyceum, orlova, [zaytseva], form="teacher_teacher", kinds=["traditional"])
+    # A second pair alike in form and kinds: it must still count as a pair of its own.
+    novikov = MentorProfileFactory(person__organisation=lyceum, person__last_name="Новиков").person
+    sokolova = MenteeProfileFactory(person__organisation=lyceum).person
+    active_group(lyceum, novikov, [sokolova], form="teacher_teacher", kinds=["traditional"])
     active_group(lyceum, belova, [kotova, lisin], form="teacher_teacher", kinds=["traditional", "virtual"])
     Program.objects.create(
         organisation=lyceum,
@@ -95,21 +100,21 @@ def test_each_indicator_on_a_data_set_known_by_hand(town):
     figures = year_figures([town["lyceum"], town["gymnasium"]])
     lyceum = figures[town["lyceum"].pk]
     assert {key: lyceum[key] for key in ("workers", "mentors", "mentees", "involved", "pairs", "groups")} == {
-        "workers": 6,
-        "mentors": 2,
-        "mentees": 3,
-        "involved": 5,
-        "pairs": 1,
+        "workers": 8,
+        "mentors": 3,
+        "mentees": 4,
+        "involved": 7,
+        "pairs": 2,
         "groups": 1,
     }
     assert (lyceum["young"], lyceum["young_with_mentor"], lyceum["programs_started"]) == (3, 2, 1)
-    assert lyceum["kinds"] == {"traditional": 2, "virtual": 1}
+    assert lyceum["kinds"] == {"traditional": 3, "virtual": 1}
     assert figures[town["gymnasium"].pk]["runs_mentoring"] == 0
 
     total = aggregate(list(figures.values()))
     values = {row["indicator"].code: row["value"] for row in values_of(total)}
-    assert values["workers"] == 8
-    assert values["involved_share"] == 62.5  # 5 of 8
+    assert values["workers"] == 10
+    assert values["involved_share"] == 70.0  # 7 of 10
     assert values["young_with_mentor_share"] == 66.7  # 2 of 3
     assert values["organisations_share"] == 50.0  # 1 of 2
     assert BY_CODE["organisations_share"].meets_target(values["organisations_share"]) is False
@@ -147,7 +152,7 @@ def test_a_frozen_period_report_is_unchanged_after_the_live_data_changes(client,
     after = pdf_text(client.get(reverse("monitoring:period_pdf", args=[period.pk])))
     strip = lambda text: text.split("Справка сформирована")[1]  # noqa: E731 - the date line may differ
     assert strip(before) == strip(after)
-    assert period_data(period).total["workers"] == 6
+    assert period_data(period).total["workers"] == 8
 
 
 def test_a_school_cannot_submit_twice_or_for_another_school(town, period):
@@ -193,7 +198,7 @@ def test_the_analytical_report_pdf_holds_the_values_every_school_and_the_conclus
     text = pdf_text(client.get(reverse("monitoring:period_pdf", args=[period.pk])))
     assert "Аналитическая справка" in text
     assert "Муниципальный мониторинг, апрель 2026" in text
-    assert "62,5 %" in text and "66,7 %" in text and "50,0 %" in text
+    assert "70,0 %" in text and "66,7 %" in text and "50,0 %" in text
     assert "МБОУ «Лицей № 1»" in text and "МБОУ «Гимназия № 2»" in text
     assert "Наставничество ведут не все школы." in text
     assert "Страница 1 из" in text
@@ -204,11 +209,11 @@ def test_the_figures_xlsx_holds_the_same_numbers(client, town, period):
     client.force_login(town["coordinator"])
     workbook = load_workbook(io.BytesIO(client.get(reverse("monitoring:period_xlsx", args=[period.pk])).content))
     summary = {row[0]: row[1] for row in workbook["Показатели"].iter_rows(min_row=4, values_only=True)}
-    assert summary["Педагогических работников"] == 6
-    assert summary["Доля педагогов, вовлечённых в наставничество"] == pytest.approx(83.3)  # 5 of 6
+    assert summary["Педагогических работников"] == 8
+    assert summary["Доля педагогов, вовлечённых в наставничество"] == pytest.approx(87.5)  # 7 of 8
     rows = list(workbook["Организации"].iter_rows(min_row=2, values_only=True))
     assert ("МБОУ «Гимназия № 2»", town["municipality"].name, "отчёт не сдан") == rows[-1][:3]
-    assert rows[0][0] == "МБОУ «Лицей № 1»" and rows[0][2] == 6
+    assert rows[0][0] == "МБОУ «Лицей № 1»" and rows[0][2] == 8
 
 
 def test_an_empty_municipality_gives_a_report_that_says_there_is_no_data(client):
