@@ -399,7 +399,17 @@ class DemoBuilder:
             .order_by("pk")
             .first()
         )
-        pair = {Role.MENTOR: group.mentor, Role.MENTEE: group.participations.select_related("mentee").first().mentee}
+        if group is not None:
+            pair = {
+                Role.MENTOR: group.mentor,
+                Role.MENTEE: group.participations.select_related("mentee").first().mentee,
+            }
+        else:  # demo data loaded by an older version, before the demo pairs existed
+            people = Person.objects.filter(organisation=school, consent_date__isnull=False).order_by("pk")
+            pair = {
+                Role.MENTOR: people.filter(mentor_profile__isnull=False).first(),
+                Role.MENTEE: people.filter(mentee_profile__isnull=False).first(),
+            }
         for username, role in (("mentor", Role.MENTOR), ("mentee", Role.MENTEE)):
             person = pair[role]
             user = self._user(

@@ -4,7 +4,16 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import MenteeProfile, MentoringGroup, Organisation, Participation, Person, ProfileStatus, Subject
+from .models import (
+    MenteeProfile,
+    MentoringGroup,
+    Municipality,
+    Organisation,
+    Participation,
+    Person,
+    ProfileStatus,
+    Subject,
+)
 
 
 class AnyYesNo(django_filters.widgets.BooleanWidget):
@@ -26,6 +35,9 @@ class PersonFilter(django_filters.FilterSet):
     )
 
     q = django_filters.CharFilter(label=_("Поиск по ФИО"), method="filter_search")
+    municipality = django_filters.ModelChoiceFilter(
+        label=_("Муниципалитет"), field_name="organisation__municipality", queryset=Municipality.objects.none()
+    )
     organisation = django_filters.ModelChoiceFilter(label=_("Организация"), queryset=Organisation.objects.none())
     organisation_kind = django_filters.ChoiceFilter(
         label=_("Тип организации"), field_name="organisation__kind", choices=Organisation.Kind.choices
@@ -73,6 +85,8 @@ class PersonFilter(django_filters.FilterSet):
         },
     )
 
+    MAX_ORGANISATION_CHOICES = 300
+
     class Meta:
         model = Person
         fields = []
@@ -81,8 +95,18 @@ class PersonFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         for name, filter_ in self.filters.items():
             if name not in {"q", "young", "without_mentor"}:
-                filter_.extra["empty_label"] = _("Все")
-        self.filters["organisation"].queryset = Organisation.objects.visible_to(user).only("short_name")
+                filter_.extra.setdefault("empty_label", _("Все"))
+        organisations = Organisation.objects.visible_to(user)
+        municipality_ids = organisations.values("municipality_id").distinct()
+        self.filters["municipality"].queryset = Municipality.objects.filter(pk__in=municipality_ids)
+        chosen = self.data.get("municipality") if self.data else None
+        if chosen and str(chosen).isdigit():
+            organisations = organisations.filter(municipality_id=chosen)
+        elif organisations.count() > self.MAX_ORGANISATION_CHOICES:
+            # A region's thousands of schools make a useless (and slow) list: pick the municipality first.
+            organisations = organisations.none()
+            self.filters["organisation"].extra["empty_label"] = _("Сначала выберите муниципалитет")
+        self.filters["organisation"].queryset = organisations.only("short_name")
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

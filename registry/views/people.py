@@ -158,28 +158,40 @@ SORT_COLUMNS = [
 
 def person_list(request):
     person_filter, filtered = filtered_people(request)
-    page = _page(
-        request,
-        filtered.select_related("organisation", "mentor_profile", "mentee_profile").prefetch_related("subjects"),
-    )
+    # One scan of the filtered set gives the totals and the paginator's count.
     totals = filtered.order_by().aggregate(
+        total=Count("pk"),
         mentors=Count("mentor_profile"),
         mentees=Count("mentee_profile"),
         young=Count("pk", filter=Q(teaching_since__gt=young_teacher_threshold())),
     )
+    paginator = CountedPaginator(
+        filtered.select_related("organisation", "mentor_profile", "mentee_profile").prefetch_related("subjects"),
+        settings.PAGE_SIZE,
+        count=totals["total"],
+    )
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "registry/person_list.html",
         {
             "filter": person_filter,
             "page": page,
-            "total": page.paginator.count,
+            "total": totals["total"],
             "totals": totals,
             "ordering": request.GET.get("ordering", ""),
             "sort_columns": SORT_COLUMNS,
             "can_create": Organisation.objects.staffed_by(request.user).exists(),
         },
     )
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count, when the view has already counted the rows."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = count
 
 
 def person_export(request):

@@ -129,7 +129,7 @@ def test_filter_by_subject_and_organisation(client, district):
 def test_totals_count_what_is_filtered(client, district):
     client.force_login(district["coordinator"])
     response = client.get(reverse("registry:person_list"), {"organisation": district["school"].pk})
-    assert response.context["totals"] == {"mentors": 2, "mentees": 2, "young": 1}
+    assert response.context["totals"] == {"total": 3, "mentors": 2, "mentees": 2, "young": 1}
     assert "Найдено: 3 педагога; из них 2 наставника, 2 наставляемых, 1 молодой педагог." in page_text(response)
 
 
@@ -344,3 +344,16 @@ def test_export_queries_do_not_grow_with_rows(client, district):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("registry:person_export"))
     assert len(many) == len(few)
+
+
+def test_a_region_sized_scope_picks_the_municipality_before_the_organisation(client, district, monkeypatch):
+    from registry.filters import PersonFilter
+
+    monkeypatch.setattr(PersonFilter, "MAX_ORGANISATION_CHOICES", 1)
+    client.force_login(district["coordinator"])
+    field = client.get(reverse("registry:person_list")).context["filter"].form.fields["organisation"]
+    assert list(field.queryset) == []
+    assert field.empty_label == "Сначала выберите муниципалитет"
+    response = client.get(reverse("registry:person_list"), {"municipality": district["municipality"].pk})
+    organisations = set(response.context["filter"].form.fields["organisation"].queryset)
+    assert organisations == {district["school"], district["kindergarten"]}
