@@ -294,6 +294,7 @@ def warm_up() -> None:
 
 def worker_ours(path: str, username: str) -> dict:
     from django.contrib.auth import get_user_model
+    from django.core.serializers.json import DjangoJSONEncoder
 
     from registry.importing import apply_import, plan_import
 
@@ -303,8 +304,10 @@ def worker_ours(path: str, username: str) -> dict:
     rss_before = start_peak_measurement()
     started = time.perf_counter()
     plan = plan_import(user, FILE_NAME, content)
+    # As the preview view does: the plan is kept (as JSON, in the upload's row) for the confirm.
+    stored = json.loads(json.dumps(plan.to_json(), cls=DjangoJSONEncoder))
     planned = time.perf_counter()
-    applied = apply_import(user, FILE_NAME, content)
+    applied = apply_import(user, FILE_NAME, content, stored=stored)
     finished = time.perf_counter()
     refused = [f"row {row.number}: {'; '.join(row.errors)}" for row in applied.rows if row.action == "refused"]
     return {

@@ -21,11 +21,13 @@ from __future__ import annotations
 import datetime
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import (
     MenteeProfile,
@@ -110,6 +112,16 @@ BOTH_WORDS = {"оба", "наставник и наставляемый"}
 NEITHER_WORDS = {"нет", "не участвует", "-"}
 
 
+CHANGE_LABELS = {
+    "position": gettext_lazy("должность"),
+    "qualification_category": gettext_lazy("категория"),
+    "teaching_since": gettext_lazy("стаж"),
+    "consent_date": gettext_lazy("согласие"),
+    "email": gettext_lazy("почта"),
+    "phone": gettext_lazy("телефон"),
+}
+
+
 def split_list(text: str) -> list[str]:
     """Items of a list cell: separated by «;» or new lines (names of terms contain commas)."""
     return [item.strip(" .") for item in re.split(r"[;\n]+", str(text)) if item.strip(" .")]
@@ -138,6 +150,34 @@ class RowPlan:
     subjects: list[str] | None = None
     mentor: dict | None = None
     mentee: dict | None = None
+    mentor_profile_id: int | None = None
+    mentee_profile_id: int | None = None
+
+    DATE_FIELDS = ("teaching_since", "consent_date")
+
+    def to_json(self) -> dict:
+        """What the confirm needs to write this row, as JSON for the upload's stored plan."""
+        data = asdict(self)
+        data["person_fields"] = {
+            key: value.isoformat() if isinstance(value, datetime.date) else value
+            for key, value in self.person_fields.items()
+        }
+        for role in ("mentor", "mentee"):
+            if data[role] and "terms" in data[role]:
+                data[role]["terms"] = sorted(data[role]["terms"])
+        data["changes"] = [str(change) for change in self.changes]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> RowPlan:
+        row = cls(**data)
+        for key in cls.DATE_FIELDS:
+            if row.person_fields.get(key):
+                row.person_fields[key] = datetime.date.fromisoformat(row.person_fields[key])
+        for role in (row.mentor, row.mentee):
+            if role and "terms" in role:
+                role["terms"] = set(role["terms"])
+        return row
 
     def refuse(self, column: str | None, message: str) -> None:
         self.action = "refused"
@@ -152,6 +192,7 @@ class ImportPlan:
     unknown_columns: list[str] = field(default_factory=list)
     new_subjects: list[str] = field(default_factory=list)
     error: str = ""
+    fingerprint: list = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -161,6 +202,23 @@ class ImportPlan:
     @property
     def can_apply(self) -> bool:
         return not self.error and bool(self.rows) and self.counts["refused"] == 0
+
+    def to_json(self) -> dict:
+        """The rows that write something, for the confirm to reuse when nothing changed since the preview."""
+        return {
+            "fingerprint": self.fingerprint,
+            "new_subjects": self.new_subjects,
+            "counts": self.counts,
+            "rows": [row.to_json() for row in self.rows if row.action in ("create", "update")],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ImportPlan:
+        plan = cls(new_subjects=data["new_subjects"], fingerprint=data["fingerprint"])
+        plan.rows = [RowPlan.from_json(row) for row in data["rows"]]
+        unchanged = data["counts"]["unchanged"]
+        plan.rows += [RowPlan(number=0, action="unchanged") for _ in range(unchanged)]
+        return plan
 
     def summary(self) -> dict:
         return {
@@ -215,30 +273,32 @@ class Planner:
         self.existing = {
             person_key(p["organisation_id"], p["last_name"], p["first_name"], p["middle_name"]): p for p in people
         }
-        ids = [person["pk"] for person in self.existing.values()]
+        # Filtered by a join on the organisations, not by a list of every stored id: cheaper for the database.
         self.person_subjects: dict[int, set[int]] = {}
-        for person_id, subject_id in Person.subjects.through.objects.filter(person_id__in=ids).values_list(
-            "person_id", "subject_id"
-        ):
+        for person_id, subject_id in Person.subjects.through.objects.filter(
+            person__organisation_id__in=organisation_ids
+        ).values_list("person_id", "subject_id"):
             self.person_subjects.setdefault(person_id, set()).add(subject_id)
         self.mentors = {
             row["person_id"]: row
-            for row in MentorProfile.objects.filter(person_id__in=ids).values("pk", "person_id", "competencies_text")
+            for row in MentorProfile.objects.filter(person__organisation_id__in=organisation_ids).values(
+                "pk", "person_id", "competencies_text"
+            )
         }
         self.mentees = {
             row["person_id"]: row
-            for row in MenteeProfile.objects.filter(person_id__in=ids).values(
+            for row in MenteeProfile.objects.filter(person__organisation_id__in=organisation_ids).values(
                 "pk", "person_id", "category", "requests_text"
             )
         }
         self.mentor_terms: dict[int, set[int]] = {}
         for profile_id, term_id in MentorProfile.competencies.through.objects.filter(
-            mentorprofile__person_id__in=ids
+            mentorprofile__person__organisation_id__in=organisation_ids
         ).values_list("mentorprofile_id", "vocabularyterm_id"):
             self.mentor_terms.setdefault(profile_id, set()).add(term_id)
         self.mentee_terms: dict[int, set[int]] = {}
         for profile_id, term_id in MenteeProfile.requests.through.objects.filter(
-            menteeprofile__person_id__in=ids
+            menteeprofile__person__organisation_id__in=organisation_ids
         ).values_list("menteeprofile_id", "vocabularyterm_id"):
             self.mentee_terms.setdefault(profile_id, set()).add(term_id)
 
@@ -258,7 +318,9 @@ class Planner:
         if "organisation" not in columns and len(self.organisations) != 1:
             plan.error = _("Нет столбца «ОО»: укажите в нём организацию каждого педагога.")
             return plan
-        self.load_existing({organisation.pk for organisation in self.organisations})
+        organisation_ids = {organisation.pk for organisation in self.organisations}
+        plan.fingerprint = fingerprint(organisation_ids)
+        self.load_existing(organisation_ids)
         seen: dict[tuple[int, str], int] = {}
         new_subjects: dict[str, str] = {}
         for number, cells in table.rows:
@@ -489,15 +551,7 @@ class Planner:
         return terms, "; ".join(free)
 
     def compare(self, row: RowPlan, stored: dict, fields: dict) -> None:
-        labels = {
-            "position": _("должность"),
-            "qualification_category": _("категория"),
-            "teaching_since": _("стаж"),
-            "consent_date": _("согласие"),
-            "email": _("почта"),
-            "phone": _("телефон"),
-        }
-        for name, label in labels.items():
+        for name, label in CHANGE_LABELS.items():
             if name in fields and fields[name] != stored[name]:
                 row.changes.append(label)
         if row.subjects is not None:
@@ -505,6 +559,8 @@ class Planner:
             current = {self.subject_key_by_id[pk] for pk in self.person_subjects.get(stored["pk"], set())}
             if wanted != current:
                 row.changes.append(_("предметы"))
+        row.mentor_profile_id = (self.mentors.get(stored["pk"]) or {}).get("pk")
+        row.mentee_profile_id = (self.mentees.get(stored["pk"]) or {}).get("pk")
         if row.mentor is not None:
             profile = self.mentors.get(stored["pk"])
             if profile is None:
@@ -529,15 +585,37 @@ class Planner:
         row.action = "update" if row.changes else "unchanged"
 
 
+def fingerprint(organisation_ids: set[int]) -> list:
+    """What the plan depends on in the database; if it is the same at confirm, the preview's plan still holds."""
+    people = Person.objects.filter(organisation_id__in=organisation_ids).aggregate(
+        count=Count("pk"), last=Max("pk"), changed=Max("updated_at")
+    )
+    return [
+        people["count"],
+        people["last"],
+        people["changed"].isoformat() if people["changed"] else None,
+        MentorProfile.objects.filter(person__organisation_id__in=organisation_ids).count(),
+        MenteeProfile.objects.filter(person__organisation_id__in=organisation_ids).count(),
+        Subject.objects.count(),
+    ]
+
+
 def plan_import(user, file_name: str, content: bytes) -> ImportPlan:
     return Planner(user).plan(file_name, content)
 
 
 @transaction.atomic
-def apply_import(user, file_name: str, content: bytes) -> ImportPlan:
-    """Write the plan in one transaction; nothing at all when any row is refused."""
-    planner = Planner(user)
-    plan = planner.plan(file_name, content)
+def apply_import(user, file_name: str, content: bytes, stored: dict | None = None) -> ImportPlan:
+    """Write the plan in one transaction; nothing at all when any row is refused.
+
+    ``stored`` is the preview's plan (``ImportPlan.to_json``): reused when the people of
+    the user's organisations have not changed since, planned again otherwise.
+    """
+    organisation_ids = set(Organisation.objects.staffed_by(user).values_list("pk", flat=True))
+    if stored and stored["fingerprint"] == fingerprint(organisation_ids):
+        plan = ImportPlan.from_json(stored)
+    else:
+        plan = Planner(user).plan(file_name, content)
     if not plan.can_apply:
         return plan
     Subject.objects.bulk_create([Subject(name=name) for name in plan.new_subjects], ignore_conflicts=True)
@@ -569,13 +647,13 @@ def apply_import(user, file_name: str, content: bytes) -> ImportPlan:
         ],
         batch_size=10000,
     )
-    _apply_mentors(planner, [row for row in touched if row.mentor is not None])
-    _apply_mentees(planner, [row for row in touched if row.mentee is not None])
+    _apply_mentors([row for row in touched if row.mentor is not None])
+    _apply_mentees([row for row in touched if row.mentee is not None])
     return plan
 
 
-def _apply_mentors(planner: Planner, rows: list[RowPlan]) -> None:
-    missing = [row for row in rows if row.person_id not in planner.mentors]
+def _apply_mentors(rows: list[RowPlan]) -> None:
+    missing = [row for row in rows if row.mentor_profile_id is None]
     MentorProfile.objects.bulk_create(
         [MentorProfile(person_id=row.person_id, competencies_text=row.mentor.get("text", "")) for row in missing],
         batch_size=5000,
@@ -602,8 +680,8 @@ def _apply_mentors(planner: Planner, rows: list[RowPlan]) -> None:
     )
 
 
-def _apply_mentees(planner: Planner, rows: list[RowPlan]) -> None:
-    missing = [row for row in rows if row.person_id not in planner.mentees]
+def _apply_mentees(rows: list[RowPlan]) -> None:
+    missing = [row for row in rows if row.mentee_profile_id is None]
     MenteeProfile.objects.bulk_create(
         [
             MenteeProfile(
@@ -613,10 +691,10 @@ def _apply_mentees(planner: Planner, rows: list[RowPlan]) -> None:
         ],
         batch_size=5000,
     )
-    existing = [row for row in rows if row.person_id in planner.mentees]
-    profiles = MenteeProfile.objects.in_bulk([planner.mentees[row.person_id]["pk"] for row in existing])
+    existing = [row for row in rows if row.mentee_profile_id is not None]
+    profiles = MenteeProfile.objects.in_bulk([row.mentee_profile_id for row in existing])
     for row in existing:
-        profile = profiles[planner.mentees[row.person_id]["pk"]]
+        profile = profiles[row.mentee_profile_id]
         profile.category = row.mentee.get("category", profile.category)
         profile.requests_text = row.mentee.get("text", profile.requests_text)
     MenteeProfile.objects.bulk_update(list(profiles.values()), ["category", "requests_text"], batch_size=2000)

@@ -918,6 +918,7 @@ class ImportBatch(models.Model):
     content = models.BinaryField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)
     summary = models.JSONField(default=dict, blank=True)
+    plan = models.JSONField(default=dict, blank=True, help_text="The preview's plan, reused by the confirm.")
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import re
 import zipfile
@@ -190,11 +191,19 @@ def clean_text(value) -> str:
     return " ".join(str(value).replace("\xa0", " ").split())
 
 
-def normalise(text: str) -> str:
+_QUOTES = re.compile(r"[«»\"'„“”`]")
+_NUMERO = re.compile(r"№\s*")
+
+
+def normalise(text) -> str:
     """For matching by meaning: lower case, ё→е, quotes and punctuation dropped, spaces collapsed."""
-    text = clean_text(text).lower().replace("ё", "е")
-    text = re.sub(r"[«»\"'„“”`]", "", text)
-    text = re.sub(r"№\s*", "№ ", text)
+    return _normalise_text(clean_text(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalise_text(text: str) -> str:
+    # Cached: an import normalises the same organisation, subject and category names on every row.
+    text = _NUMERO.sub("№ ", _QUOTES.sub("", text.lower().replace("ё", "е")))
     return " ".join(text.replace("\u2013", "-").replace("\u2014", "-").split())
 
 

@@ -43,6 +43,9 @@ def import_preview(request, pk: int):
     _require_importer(request.user)
     batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
     plan = plan_import(request.user, batch.file_name, bytes(batch.content)) if batch.status == "previewed" else None
+    if plan is not None and plan.can_apply:
+        batch.plan = plan.to_json()
+        batch.save(update_fields=["plan"])
     refused = [row for row in plan.rows if row.action == "refused"] if plan else []
     others = [row for row in plan.rows if row.action != "refused"][:PREVIEW_ROWS] if plan else []
     return render(
@@ -59,15 +62,15 @@ def import_confirm(request, pk: int):
     if batch.status == ImportBatch.Status.APPLIED:
         messages.info(request, _("Этот файл уже загружен."))
         return redirect(batch)
-    plan = apply_import(request.user, batch.file_name, bytes(batch.content))
+    plan = apply_import(request.user, batch.file_name, bytes(batch.content), stored=batch.plan)
     if not plan.can_apply:
         messages.error(request, _("Файл не загружен: исправьте отклонённые строки и загрузите его снова."))
         return redirect(batch)
     batch.status = ImportBatch.Status.APPLIED
     batch.summary = plan.summary()
     batch.applied_at = timezone.now()
-    batch.content = b""
-    batch.save(update_fields=["status", "summary", "applied_at", "content"])
+    batch.content, batch.plan = b"", {}
+    batch.save(update_fields=["status", "summary", "applied_at", "content", "plan"])
     counts = plan.counts
     messages.success(
         request,

@@ -416,3 +416,20 @@ def test_export_then_import_changes_nothing(client, town):
     plan = preview.context["plan"]
     assert plan.counts == {"create": 0, "update": 0, "unchanged": 5, "refused": 0}, [r.errors for r in plan.rows]
     assert Subject.objects.count() == subjects
+
+
+def test_the_confirm_plans_again_when_the_school_changed_after_the_preview(client, town):
+    batch, preview = upload(client, town["curator"], "школа.xlsx", xlsx(good_rows()))
+    assert preview.context["plan"].counts["create"] == 3
+    assert ImportBatch.objects.get(pk=batch.pk).plan["rows"]  # the preview's plan is kept for the confirm
+    PersonFactory(organisation=town["school"], last_name="Орлова", first_name="Галина", middle_name="Петровна")
+    response = client.post(reverse("registry:import_confirm", args=[batch.pk]))
+    assert response.status_code == 302
+    assert Person.objects.filter(organisation=town["school"], last_name="Орлова").count() == 1
+    assert people_of(town) == 3
+    assert ImportBatch.objects.get(pk=batch.pk).summary["counts"] == {
+        "create": 2,
+        "update": 1,
+        "unchanged": 0,
+        "refused": 0,
+    }
