@@ -18,12 +18,14 @@ spreadsheets and the database's unique constraint use.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -623,10 +625,7 @@ def apply_import(user, file_name: str, content: bytes, stored: dict | None = Non
 
     creates = [row for row in plan.rows if row.action == "create"]
     updates = [row for row in plan.rows if row.action == "update"]
-    new_people = [Person(organisation_id=row.organisation_id, **row.person_fields) for row in creates]
-    Person.objects.bulk_create(new_people, batch_size=5000)
-    for row, person in zip(creates, new_people, strict=True):
-        row.person_id = person.pk
+    copy_people(creates)
 
     changed_fields = sorted({name for row in updates for name in row.person_fields} - {"last_name", "first_name"})
     if changed_fields:
@@ -650,6 +649,51 @@ def apply_import(user, file_name: str, content: bytes, stored: dict | None = Non
     _apply_mentors([row for row in touched if row.mentor is not None])
     _apply_mentees([row for row in touched if row.mentee is not None])
     return plan
+
+
+COPY_TEXT_COLUMNS = ("last_name", "first_name", "middle_name", "position", "email", "phone", "consent_document")
+COPY_COLUMNS = ("organisation_id", *COPY_TEXT_COLUMNS, "qualification_category", "teaching_since", "consent_date")
+
+
+def copy_people(rows: list[RowPlan]) -> None:
+    """Insert the new people with PostgreSQL's COPY, then read their ids back by organisation and name.
+
+    COPY is about three times faster than ``bulk_create`` for 20,000 people here (see bench/),
+    which is what keeps a school's largest file within the five-second budget. The rows are
+    marked by one ``created_at`` value so the ids come back in one query.
+    """
+    if not rows:
+        return
+    now = timezone.now()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        fields = {"qualification_category": Person.Category.NONE} | row.person_fields
+        writer.writerow(
+            [row.organisation_id]
+            + [fields.get(name, "") for name in COPY_TEXT_COLUMNS]
+            + [fields["qualification_category"], fields.get("teaching_since") or "", fields.get("consent_date") or ""]
+            + [now.isoformat(), now.isoformat()]
+        )
+    buffer.seek(0)
+    table = Person._meta.db_table
+    columns = ", ".join((*COPY_COLUMNS, "created_at", "updated_at"))
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(COPY_TEXT_COLUMNS)}))",
+            buffer,
+        )
+    ids = {
+        person_key(organisation_id, last, first, middle): pk
+        for pk, organisation_id, last, first, middle in Person.objects.filter(
+            organisation_id__in={row.organisation_id for row in rows}, created_at=now
+        ).values_list("pk", "organisation_id", "last_name", "first_name", "middle_name")
+    }
+    for row in rows:
+        fields = row.person_fields
+        row.person_id = ids[
+            person_key(row.organisation_id, fields["last_name"], fields["first_name"], fields["middle_name"])
+        ]
 
 
 def _apply_mentors(rows: list[RowPlan]) -> None:
