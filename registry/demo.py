@@ -383,10 +383,17 @@ class DemoBuilder:
         for username, first, middle, last, role, school_index in self.data["accounts"]:
             user = self._user(username, first_name=f"{first} {middle}", last_name=last)
             if role in (Role.COORDINATOR, Role.HEAD):
-                Membership.objects.get_or_create(user=user, role=role, municipality=municipality)
+                Membership.objects.get_or_create(
+                    user=user, role=role, municipality=municipality, defaults={"phone": "+7 (84476) 3-25-41"}
+                )
                 described.append((username, f"{Role(role).label}, {municipality}"))
             else:
-                Membership.objects.get_or_create(user=user, role=role, organisation=schools[school_index])
+                Membership.objects.get_or_create(
+                    user=user,
+                    role=role,
+                    organisation=schools[school_index],
+                    defaults={"phone": f"+7 (84476) 3-1{school_index}-0{len(described)}"},
+                )
                 described.append((username, f"{Role(role).label}, {schools[school_index]}"))
 
         # The demo mentor and mentee are the two people of one active pair of school 1.
@@ -428,6 +435,7 @@ class DemoBuilder:
     @staticmethod
     def _user(username: str, **fields):
         User = get_user_model()
+        fields.setdefault("email", f"{username}@kotel-edu.example.ru")
         user, created = User.objects.get_or_create(username=username, defaults=fields)
         if created:
             user.set_password(DEMO_PASSWORD)

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Count, Max
@@ -84,6 +85,7 @@ TEMPLATE_COLUMNS = [
 ]
 
 
+@functools.lru_cache(maxsize=4096)
 def header_key(text: str) -> str:
     text = normalise(text)
     text = re.sub(r"[()/\\.,:;_\-]+", " ", text)
@@ -158,17 +160,33 @@ class RowPlan:
     DATE_FIELDS = ("teaching_since", "consent_date")
 
     def to_json(self) -> dict:
-        """What the confirm needs to write this row, as JSON for the upload's stored plan."""
-        data = asdict(self)
-        data["person_fields"] = {
-            key: value.isoformat() if isinstance(value, datetime.date) else value
-            for key, value in self.person_fields.items()
+        """What the confirm needs to write this row, as JSON for the upload's stored plan.
+
+        Built by hand: ``dataclasses.asdict`` deep-copies every value and costs seconds on 20,000 rows.
+        """
+        roles = {}
+        for name in ("mentor", "mentee"):
+            value = getattr(self, name)
+            if value is not None and "terms" in value:
+                value = value | {"terms": sorted(value["terms"])}
+            roles[name] = value
+        return {
+            "number": self.number,
+            "name": self.name,
+            "organisation": self.organisation,
+            "action": self.action,
+            "changes": [str(change) for change in self.changes],
+            "person_id": self.person_id,
+            "organisation_id": self.organisation_id,
+            "person_fields": {
+                key: value.isoformat() if isinstance(value, datetime.date) else value
+                for key, value in self.person_fields.items()
+            },
+            "subjects": self.subjects,
+            "mentor_profile_id": self.mentor_profile_id,
+            "mentee_profile_id": self.mentee_profile_id,
+            **roles,
         }
-        for role in ("mentor", "mentee"):
-            if data[role] and "terms" in data[role]:
-                data[role]["terms"] = sorted(data[role]["terms"])
-        data["changes"] = [str(change) for change in self.changes]
-        return data
 
     @classmethod
     def from_json(cls, data: dict) -> RowPlan:
@@ -638,13 +656,14 @@ def apply_import(user, file_name: str, content: bytes, stored: dict | None = Non
     touched = creates + updates
     subject_rows = [row for row in touched if row.subjects is not None]
     Person.subjects.through.objects.filter(person_id__in=[row.person_id for row in subject_rows]).delete()
-    Person.subjects.through.objects.bulk_create(
-        [
-            Person.subjects.through(person_id=row.person_id, subject_id=subject_id)
+    copy_links(
+        Person.subjects.through,
+        ("person_id", "subject_id"),
+        (
+            (row.person_id, subject_id)
             for row in subject_rows
             for subject_id in {subjects[normalise(name)] for name in row.subjects}
-        ],
-        batch_size=10000,
+        ),
     )
     _apply_mentors([row for row in touched if row.mentor is not None])
     _apply_mentees([row for row in touched if row.mentee is not None])
@@ -696,6 +715,15 @@ def copy_people(rows: list[RowPlan]) -> None:
         ]
 
 
+def copy_links(model, columns: tuple[str, str], pairs) -> None:
+    """Many-to-many links with COPY: Django's ``bulk_create`` spends a second preparing 27,000 of them."""
+    buffer = io.StringIO("".join(f"{left}\t{right}\n" for left, right in pairs))
+    if not buffer.getvalue():
+        return
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
 def _apply_mentors(rows: list[RowPlan]) -> None:
     missing = [row for row in rows if row.mentor_profile_id is None]
     MentorProfile.objects.bulk_create(
@@ -714,13 +742,10 @@ def _apply_mentors(rows: list[RowPlan]) -> None:
     MentorProfile.objects.bulk_update(list(profiles.values()), ["competencies_text"], batch_size=2000)
     through = MentorProfile.competencies.through
     through.objects.filter(mentorprofile_id__in=[profile.pk for profile in profiles.values()]).delete()
-    through.objects.bulk_create(
-        [
-            through(mentorprofile_id=profiles[row.person_id].pk, vocabularyterm_id=term)
-            for row in with_terms
-            for term in row.mentor["terms"]
-        ],
-        batch_size=10000,
+    copy_links(
+        through,
+        ("mentorprofile_id", "vocabularyterm_id"),
+        ((profiles[row.person_id].pk, term) for row in with_terms for term in row.mentor["terms"]),
     )
 
 
@@ -748,11 +773,8 @@ def _apply_mentees(rows: list[RowPlan]) -> None:
     )
     through = MenteeProfile.requests.through
     through.objects.filter(menteeprofile_id__in=ids.values()).delete()
-    through.objects.bulk_create(
-        [
-            through(menteeprofile_id=ids[row.person_id], vocabularyterm_id=term)
-            for row in with_terms
-            for term in row.mentee["terms"]
-        ],
-        batch_size=10000,
+    copy_links(
+        through,
+        ("menteeprofile_id", "vocabularyterm_id"),
+        ((ids[row.person_id], term) for row in with_terms for term in row.mentee["terms"]),
     )

@@ -180,6 +180,8 @@ def _locate_table(numbered_rows: list[tuple[int, list]], merged: list, is_header
 
 def clean_text(value) -> str:
     """A cell as text: whole numbers without «.0», spaces collapsed."""
+    if value.__class__ is str:  # the common case first: an import calls this for every cell
+        return " ".join((value.replace("\xa0", " ") if "\xa0" in value else value).split())
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -187,7 +189,7 @@ def clean_text(value) -> str:
     if isinstance(value, datetime.datetime):
         value = value.date()
     if isinstance(value, datetime.date):
-        return value.strftime("%d.%m.%Y")
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
     return " ".join(str(value).replace("\xa0", " ").split())
 
 
