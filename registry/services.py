@@ -34,6 +34,13 @@ from .models import (
 )
 
 
+def error_text(error: ValidationError) -> str:
+    """Every message of a ``ValidationError`` (with or without fields) as one line for a flash message."""
+    if hasattr(error, "error_dict"):
+        return " ".join(message for messages in error.message_dict.values() for message in messages)
+    return " ".join(error.messages)
+
+
 # --- pairs and groups ---------------------------------------------------------------------
 def active_mentee_counts(mentor_ids: Iterable[int], exclude_group: int | None = None) -> dict[int, int]:
     """How many mentees each mentor leads now, in one query."""

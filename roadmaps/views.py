@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from registry.exporters import attachment_response
 from registry.models import ImportBatch, Municipality, Organisation, scope_of
+from registry.services import error_text
 
 from .access import can_approve, can_edit, get_roadmap_for, readable_revisions, require
 from .documents import RoadmapDocument
@@ -43,12 +44,6 @@ from .services import (
 from .spreadsheets import RoadmapExport, plan_roadmap
 
 OPEN_STATUSES = [Revision.Status.DRAFT, Revision.Status.SUBMITTED, Revision.Status.RETURNED]
-
-
-def error_text(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return " ".join(message for messages_ in error.message_dict.values() for message in messages_)
-    return " ".join(error.messages)
 
 
 def creatable_kinds(user) -> list[str]:

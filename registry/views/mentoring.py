@@ -37,6 +37,7 @@ from ..models import (
     scope_of,
 )
 from ..services import (
+    error_text,
     group_complete,
     group_create,
     group_end_early,
@@ -74,14 +75,6 @@ def can_mark_progress(user, program: Program) -> bool:
     if Program.objects.manageable_by(user).filter(pk=program.pk).exists():
         return True
     return program.group is not None and program.group.mentor_id in scope_of(user).person_ids
-
-
-def _validation_messages(error: ValidationError) -> list[str]:
-    return (
-        [message for messages_ in error.message_dict.values() for message in messages_]
-        if hasattr(error, "error_dict")
-        else list(error.messages)
-    )
 
 
 def _managed_organisation(user) -> Organisation:
@@ -217,7 +210,7 @@ def group_consents(request, pk: int):
                 mentee_consents=form.mentee_consents(),
             )
         except ValidationError as error:
-            messages.error(request, " ".join(_validation_messages(error)))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Согласия сохранены."))
     else:
@@ -240,7 +233,7 @@ def group_end(request, pk: int):
             group_end_early(user=request.user, group=group, **form.cleaned_data)
             messages.success(request, _("Наставничество прекращено досрочно."))
     except ValidationError as error:
-        messages.error(request, " ".join(_validation_messages(error)))
+        messages.error(request, error_text(error))
     return redirect(group)
 
 
