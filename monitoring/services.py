@@ -170,6 +170,8 @@ def questionnaire_create_default(*, municipality, period=None) -> Questionnaire:
 
 @transaction.atomic
 def response_submit(*, questionnaire: Questionnaire, person, role: str, answers: dict[int, object]) -> Response:
+    # Locked, so a double click cannot slip a second response past the check into the unique constraint.
+    Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if Response.objects.filter(questionnaire=questionnaire, person=person).exists():
         raise ValidationError(_("Вы уже ответили на эту анкету."))
     response = Response.objects.create(

@@ -100,7 +100,7 @@ class PersonFilter(django_filters.FilterSet):
         municipality_ids = organisations.values("municipality_id").distinct()
         self.filters["municipality"].queryset = Municipality.objects.filter(pk__in=municipality_ids)
         chosen = self.data.get("municipality") if self.data else None
-        if chosen and str(chosen).isdigit():
+        if chosen and str(chosen).isdecimal():
             organisations = organisations.filter(municipality_id=chosen)
         elif organisations.count() > self.MAX_ORGANISATION_CHOICES:
             # A region's thousands of schools make a useless (and slow) list: pick the municipality first.

@@ -80,7 +80,7 @@ def check_composition(*, organisation: Organisation, mentor: Person, mentees: li
         errors["mentor"].append(_("Наставник должен работать в том же муниципалитете."))
     if not mentor.has_consent:
         errors["mentor"].append(
-            _("У %(name)s нет согласия на обработку персональных данных.") % {"name": mentor.full_name}
+            _("Нет согласия на обработку персональных данных: %(name)s.") % {"name": mentor.full_name}
         )
     bank = set(MenteeProfile.objects.filter(person__in=mentees).values_list("person_id", flat=True))
     for mentee in mentees:
@@ -90,7 +90,7 @@ def check_composition(*, organisation: Organisation, mentor: Person, mentees: li
             errors["mentees"].append(_("%(name)s нет в банке наставляемых.") % {"name": mentee.full_name})
         if not mentee.has_consent:
             errors["mentees"].append(
-                _("У %(name)s нет согласия на обработку персональных данных.") % {"name": mentee.full_name}
+                _("Нет согласия на обработку персональных данных: %(name)s.") % {"name": mentee.full_name}
             )
     errors = {key: value for key, value in errors.items() if value}
     if errors:
@@ -138,6 +138,9 @@ def group_record_consents(
     mentee_consents: dict[int, datetime.date | None],
 ) -> None:
     """Record the written consents of the participants (dates; scans live in the banks)."""
+    group = MentoringGroup.objects.select_for_update().get(pk=group.pk)
+    if group.status != MentoringGroup.Status.DRAFT:
+        raise ValidationError(_("Согласия вносят до приказа: у действующей пары их уже не меняют."))
     today = timezone.localdate()
     dates = [mentor_consent_date, *mentee_consents.values()]
     if any(date and date > today for date in dates):
@@ -175,13 +178,15 @@ def check_activation(groups: list[MentoringGroup]) -> None:
     for group in groups:
         label = str(group.mentor.short_name)
         if group.status != MentoringGroup.Status.DRAFT:
-            errors.append(_("Пара наставника %(name)s уже не черновик.") % {"name": label})
+            errors.append(_("Пара уже не черновик (наставник: %(name)s).") % {"name": label})
         if group.mentor_consent_date is None:
-            errors.append(_("Нет согласия наставника %(name)s.") % {"name": label})
+            errors.append(_("Нет письменного согласия наставника: %(name)s.") % {"name": label})
         participations = list(group.participations.all())
         for participation in participations:
             if participation.consent_date is None:
-                errors.append(_("Нет согласия наставляемого %(name)s.") % {"name": participation.mentee.short_name})
+                errors.append(
+                    _("Нет письменного согласия наставляемого: %(name)s.") % {"name": participation.mentee.short_name}
+                )
             if participation.mentee_id in busy:
                 errors.append(
                     _("%(name)s уже в действующей паре с наставником %(mentor)s.")
@@ -360,7 +365,8 @@ def check_program_period(start: datetime.date | None, end: datetime.date | None)
 @transaction.atomic
 def program_copy_from_bank(*, template: Program, group: MentoringGroup, start_date: datetime.date) -> Program:
     """A new program for a pair from a bank program: texts copied, activity dates shifted to the new start."""
-    if hasattr(group, "program"):
+    group = MentoringGroup.objects.select_for_update().get(pk=group.pk)  # a double click waits, then sees it
+    if Program.objects.filter(group=group).exists():
         raise ValidationError(_("У этой пары уже есть программа."))
     shift = start_date - (template.start_date or start_date)
     length = (template.end_date - template.start_date) if template.start_date and template.end_date else None

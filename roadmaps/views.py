@@ -135,7 +135,7 @@ def owner_arguments(user, data: dict) -> dict:
 def selected_revision(request, roadmap: Roadmap) -> Revision:
     revisions = readable_revisions(request.user, roadmap)
     number = request.GET.get("revision")
-    revision = revisions.filter(number=number).first() if number and number.isdigit() else revisions.first()
+    revision = revisions.filter(number=number).first() if number and number.isdecimal() else revisions.first()
     if revision is None:
         raise Http404
     return revision
@@ -306,8 +306,11 @@ def roadmap_approve(request, pk: int):
     def action(roadmap, revision):
         require(can_approve(request.user, roadmap))
         form = ApproveForm(request.POST)
-        order = form.data.get("order", "")
-        revision_approve(user=request.user, revision=revision, version=_version(request), order=order)
+        if not form.is_valid():
+            raise ValidationError(_("Приказ об утверждении: не больше 100 знаков."))
+        revision_approve(
+            user=request.user, revision=revision, version=_version(request), order=form.cleaned_data["order"]
+        )
         messages.success(request, _("Дорожная карта утверждена."))
 
     return _transition(request, pk, action)
@@ -452,7 +455,7 @@ def roadmap_import_confirm(request, pk: int):
     batch.summary = {"roadmap": roadmap.pk, "items": plan.item_count}
     batch.content = b""
     batch.save(update_fields=["status", "applied_at", "summary", "content"])
-    messages.success(request, _("Дорожная карта загружена: %(n)s пунктов.") % {"n": plan.item_count})
+    messages.success(request, _("Дорожная карта загружена, пунктов: %(n)s.") % {"n": plan.item_count})
     return redirect(roadmap)
 
 

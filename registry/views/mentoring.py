@@ -140,7 +140,7 @@ def group_match(request):
     ).order_by("last_name", "first_name")
     mentee = None
     proposals = []
-    if mentee_id := request.GET.get("mentee"):
+    if (mentee_id := request.GET.get("mentee", "")).isdecimal():
         mentee = get_object_or_404(mentees, pk=mentee_id)
         proposals = propose_mentors(mentee=mentee)
     return render(request, "registry/group_match.html", {"mentees": mentees, "mentee": mentee, "proposals": proposals})

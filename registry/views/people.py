@@ -203,7 +203,8 @@ def person_export(request):
 def person_detail(request, pk: int):
     person = get_person_for(request.user, pk)
     groups = (
-        MentoringGroup.objects.filter(Q(mentor=person) | Q(participations__mentee=person))
+        MentoringGroup.objects.visible_to(request.user)
+        .filter(Q(mentor=person) | Q(participations__mentee=person))
         .select_related("mentor", "organisation")
         .prefetch_related("mentees")
         .distinct()

@@ -124,7 +124,7 @@ def test_people_without_personal_data_consent_cannot_be_paired(school):
     mentee.save()
     with pytest.raises(ValidationError) as error:
         create(school)
-    assert f"У {mentee.full_name} нет согласия на обработку персональных данных." in messages_of(error.value)
+    assert f"Нет согласия на обработку персональных данных: {mentee.full_name}." in messages_of(error.value)
     assert not groups_of(school).exists()
 
 
@@ -148,8 +148,8 @@ def test_a_pair_needs_every_consent_before_the_order(school):
     group = create(school)
     with pytest.raises(ValidationError) as error:
         issue(school, [group])
-    assert "Нет согласия наставника Орлова А. С." in messages_of(error.value)
-    assert "Нет согласия наставляемого Зайцева А. С." in messages_of(error.value)
+    assert "Нет письменного согласия наставника: Орлова А. С." in messages_of(error.value)
+    assert "Нет письменного согласия наставляемого: Зайцева А. С." in messages_of(error.value)
     group.refresh_from_db()
     assert group.status == MentoringGroup.Status.DRAFT
     assert not MentoringOrder.objects.filter(organisation=school["organisation"]).exists()
@@ -520,3 +520,31 @@ def test_consent_form_pdf_names_the_participant(client, school):
     assert f"Я, {mentee.full_name}, даю согласие" in text
     assert "в качестве наставляемого" in text
     assert Person.objects.filter(pk=mentee.pk).exists()
+
+
+def test_consents_of_an_active_pair_cannot_be_changed(client, school):
+    group = consented(create(school))
+    issue(school, [group])
+    client.force_login(school["curator"])
+    client.post(reverse("registry:group_consents", args=[group.pk]), {"mentor": ""}, follow=True)
+    group.refresh_from_db()
+    assert group.mentor_consent_date == TODAY
+
+
+def test_a_moved_mentees_card_does_not_show_the_old_schools_pair(client, school):
+    group = consented(create(school))
+    issue(school, [group])
+    mentee = school["mentees"][0]
+    new_school = OrganisationFactory(municipality=school["municipality"])
+    mentee.organisation = new_school
+    mentee.save()
+    client.force_login(make_user(Role.CURATOR, new_school))
+    response = client.get(mentee.get_absolute_url())
+    assert list(response.context["groups"]) == []
+    assert school["mentor"].short_name not in page_text(response)
+
+
+@pytest.mark.parametrize("url", ["/pairs/match/?mentee=abc", "/people/?municipality=²"])
+def test_odd_query_parameters_never_give_a_500(client, school, url):
+    client.force_login(school["curator"])
+    assert client.get(url).status_code in {200, 404}

@@ -488,3 +488,16 @@ def test_the_coordinator_publishes_a_sample_that_the_municipalitys_schools_start
     stranger = make_user(Role.CURATOR, OrganisationFactory())
     client.force_login(stranger)
     assert client.get(sample.get_absolute_url()).status_code == 404
+
+
+def test_an_over_long_approval_order_is_refused_with_a_message(client, draft, school):
+    revision_submit(user=school["curator"], revision=draft, version=draft.version)
+    client.force_login(school["director"])
+    response = client.post(
+        reverse("roadmaps:roadmap_approve", args=[draft.roadmap_id]),
+        {"version": fresh(draft).version, "order": "№ " + "1" * 120},
+        follow=True,
+    )
+    assert "Приказ об утверждении: не больше 100 знаков." in page_text(response)
+    assert fresh(draft).status == "submitted"
+    assert client.get(draft.roadmap.get_absolute_url() + "?revision=²").status_code == 200
