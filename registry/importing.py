@@ -172,10 +172,7 @@ class RowPlan:
             roles[name] = value
         return {
             "number": self.number,
-            "name": self.name,
-            "organisation": self.organisation,
             "action": self.action,
-            "changes": [str(change) for change in self.changes],
             "person_id": self.person_id,
             "organisation_id": self.organisation_id,
             "person_fields": {
@@ -725,56 +722,58 @@ def copy_links(model, columns: tuple[str, str], pairs) -> None:
 
 
 def _apply_mentors(rows: list[RowPlan]) -> None:
-    missing = [row for row in rows if row.mentor_profile_id is None]
-    MentorProfile.objects.bulk_create(
-        [MentorProfile(person_id=row.person_id, competencies_text=row.mentor.get("text", "")) for row in missing],
+    """New mentor bank entries in bulk; existing ones get their competencies replaced when the file lists them."""
+    created = MentorProfile.objects.bulk_create(
+        [
+            MentorProfile(person_id=row.person_id, competencies_text=row.mentor.get("text", ""))
+            for row in rows
+            if row.mentor_profile_id is None
+        ],
         batch_size=5000,
     )
-    with_terms = [row for row in rows if "terms" in row.mentor]
-    profiles = {
-        profile.person_id: profile
-        for profile in MentorProfile.objects.filter(person_id__in=[row.person_id for row in with_terms]).only(
-            "pk", "person_id", "competencies_text"
-        )
-    }
-    for row in with_terms:
-        profiles[row.person_id].competencies_text = row.mentor["text"]
-    MentorProfile.objects.bulk_update(list(profiles.values()), ["competencies_text"], batch_size=2000)
+    ids = {profile.person_id: profile.pk for profile in created}
     through = MentorProfile.competencies.through
-    through.objects.filter(mentorprofile_id__in=[profile.pk for profile in profiles.values()]).delete()
+    existing = [row for row in rows if row.mentor_profile_id is not None and "terms" in row.mentor]
+    if existing:
+        profiles = MentorProfile.objects.in_bulk([row.mentor_profile_id for row in existing])
+        for row in existing:
+            profiles[row.mentor_profile_id].competencies_text = row.mentor["text"]
+            ids[row.person_id] = row.mentor_profile_id
+        MentorProfile.objects.bulk_update(list(profiles.values()), ["competencies_text"], batch_size=2000)
+        through.objects.filter(mentorprofile_id__in=list(profiles)).delete()
     copy_links(
         through,
         ("mentorprofile_id", "vocabularyterm_id"),
-        ((profiles[row.person_id].pk, term) for row in with_terms for term in row.mentor["terms"]),
+        ((ids[row.person_id], term) for row in rows if "terms" in row.mentor for term in row.mentor["terms"]),
     )
 
 
 def _apply_mentees(rows: list[RowPlan]) -> None:
-    missing = [row for row in rows if row.mentee_profile_id is None]
-    MenteeProfile.objects.bulk_create(
+    """New mentee bank entries in bulk; existing ones take the file's category and requests where it gives them."""
+    created = MenteeProfile.objects.bulk_create(
         [
             MenteeProfile(
                 person_id=row.person_id, category=row.mentee["category"], requests_text=row.mentee.get("text", "")
             )
-            for row in missing
+            for row in rows
+            if row.mentee_profile_id is None
         ],
         batch_size=5000,
     )
+    ids = {profile.person_id: profile.pk for profile in created}
     existing = [row for row in rows if row.mentee_profile_id is not None]
     profiles = MenteeProfile.objects.in_bulk([row.mentee_profile_id for row in existing])
     for row in existing:
         profile = profiles[row.mentee_profile_id]
         profile.category = row.mentee.get("category", profile.category)
         profile.requests_text = row.mentee.get("text", profile.requests_text)
+        ids[row.person_id] = profile.pk
     MenteeProfile.objects.bulk_update(list(profiles.values()), ["category", "requests_text"], batch_size=2000)
-    with_terms = [row for row in rows if "terms" in row.mentee]
-    ids = dict(
-        MenteeProfile.objects.filter(person_id__in=[row.person_id for row in with_terms]).values_list("person_id", "pk")
-    )
     through = MenteeProfile.requests.through
-    through.objects.filter(menteeprofile_id__in=ids.values()).delete()
+    replaced = [row.mentee_profile_id for row in existing if "terms" in row.mentee]
+    through.objects.filter(menteeprofile_id__in=replaced).delete()
     copy_links(
         through,
         ("menteeprofile_id", "vocabularyterm_id"),
-        ((ids[row.person_id], term) for row in with_terms for term in row.mentee["terms"]),
+        ((ids[row.person_id], term) for row in rows if "terms" in row.mentee for term in row.mentee["terms"]),
     )

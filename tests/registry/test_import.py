@@ -433,3 +433,17 @@ def test_the_confirm_plans_again_when_the_school_changed_after_the_preview(clien
         "unchanged": 0,
         "refused": 0,
     }
+
+
+def test_a_new_request_list_replaces_the_stored_one(client, town):
+    batch, _ = upload(client, town["curator"], "школа.xlsx", xlsx(good_rows()))
+    client.post(reverse("registry:import_confirm", args=[batch.pk]))
+    second_request = VocabularyTerm.objects.filter(vocabulary=Vocabulary.REQUEST).order_by("pk")[1]
+    rows = good_rows()
+    rows[2][8] = second_request.name
+    batch, preview = upload(client, town["curator"], "школа.xlsx", xlsx(rows))
+    assert [row.changes for row in preview.context["plan"].rows if row.action == "update"] == [["запрос"]]
+    client.post(reverse("registry:import_confirm", args=[batch.pk]))
+    profile = Person.objects.get(organisation=town["school"], last_name="Зайцева").mentee_profile
+    assert list(profile.requests.all()) == [second_request]
+    assert profile.requests_text == ""
