@@ -12,6 +12,7 @@ import functools
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -85,14 +86,13 @@ def _numbered_rows(rows) -> list[tuple[int, list]]:
 def _read_xlsx(content: bytes) -> tuple[list[tuple[int, list]], list]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    # No ``testzip()``: it decompresses every member only to check CRCs; reading the sheet below
+    # (here and in calamine) checks the parts that matter and fails on damage just the same.
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-        bad_member = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError):
+        formula_cells = _formula_cells(archive)
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, zlib.error):
         raise SpreadsheetError(_("Файл повреждён: его не удаётся открыть как книгу Excel.")) from None
-    if bad_member is not None:
-        raise SpreadsheetError(_("Файл повреждён: его не удаётся открыть как книгу Excel."))
-    formula_cells = _formula_cells(archive)
     if formula_cells:
         raise SpreadsheetError(
             _(
