@@ -305,7 +305,7 @@ def worker_ours(path: str, username: str) -> dict:
     started = time.perf_counter()
     plan = plan_import(user, FILE_NAME, content)
     # As the preview view does: the plan is kept (as JSON, in the upload's row) for the confirm.
-    stored = json.loads(json.dumps(plan.to_json(), cls=DjangoJSONEncoder))
+    stored = json.loads(json.dumps(plan.to_json(), cls=DjangoJSONEncoder, ensure_ascii=False))
     planned = time.perf_counter()
     applied = apply_import(user, FILE_NAME, content, stored=stored)
     finished = time.perf_counter()

@@ -159,35 +159,48 @@ class RowPlan:
 
     DATE_FIELDS = ("teaching_since", "consent_date")
 
-    def to_json(self) -> dict:
-        """What the confirm needs to write this row, as JSON for the upload's stored plan.
+    STORED = (
+        "number",
+        "action",
+        "person_id",
+        "organisation_id",
+        "person_fields",
+        "subjects",
+        "mentor_profile_id",
+        "mentee_profile_id",
+        "mentor",
+        "mentee",
+    )
+
+    def to_json(self) -> list:
+        """What the confirm needs to write this row, as a compact JSON list for the upload's stored plan.
 
         Built by hand: ``dataclasses.asdict`` deep-copies every value and costs seconds on 20,000 rows.
         """
-        roles = {}
-        for name in ("mentor", "mentee"):
-            value = getattr(self, name)
+        fields = {
+            key: value.isoformat() if isinstance(value, datetime.date) else value
+            for key, value in self.person_fields.items()
+        }
+        roles = []
+        for value in (self.mentor, self.mentee):
             if value is not None and "terms" in value:
                 value = value | {"terms": sorted(value["terms"])}
-            roles[name] = value
-        return {
-            "number": self.number,
-            "action": self.action,
-            "person_id": self.person_id,
-            "organisation_id": self.organisation_id,
-            "person_fields": {
-                key: value.isoformat() if isinstance(value, datetime.date) else value
-                for key, value in self.person_fields.items()
-            },
-            "subjects": self.subjects,
-            "mentor_profile_id": self.mentor_profile_id,
-            "mentee_profile_id": self.mentee_profile_id,
-            **roles,
-        }
+            roles.append(value)
+        return [
+            self.number,
+            self.action,
+            self.person_id,
+            self.organisation_id,
+            fields,
+            self.subjects,
+            self.mentor_profile_id,
+            self.mentee_profile_id,
+            *roles,
+        ]
 
     @classmethod
-    def from_json(cls, data: dict) -> RowPlan:
-        row = cls(**data)
+    def from_json(cls, data: list) -> RowPlan:
+        row = cls(**dict(zip(cls.STORED, data, strict=True)))
         for key in cls.DATE_FIELDS:
             if row.person_fields.get(key):
                 row.person_fields[key] = datetime.date.fromisoformat(row.person_fields[key])
@@ -671,67 +684,97 @@ COPY_TEXT_COLUMNS = ("last_name", "first_name", "middle_name", "position", "emai
 COPY_COLUMNS = ("organisation_id", *COPY_TEXT_COLUMNS, "qualification_category", "teaching_since", "consent_date")
 
 
-def copy_people(rows: list[RowPlan]) -> None:
-    """Insert the new people with PostgreSQL's COPY, then read their ids back by organisation and name.
-
-    COPY is about three times faster than ``bulk_create`` for 20,000 people here (see bench/),
-    which is what keeps a school's largest file within the five-second budget. The rows are
-    marked by one ``created_at`` value so the ids come back in one query.
-    """
-    if not rows:
-        return
-    now = timezone.now()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        fields = {"qualification_category": Person.Category.NONE} | row.person_fields
-        writer.writerow(
-            [row.organisation_id]
-            + [fields.get(name, "") for name in COPY_TEXT_COLUMNS]
-            + [fields["qualification_category"], fields.get("teaching_since") or "", fields.get("consent_date") or ""]
-            + [now.isoformat(), now.isoformat()]
+def reserve_ids(model, count: int) -> list[int]:
+    """Take ``count`` ids from the table's sequence, so rows written with COPY are known without reading back."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
         )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_rows(model, columns: tuple[str, ...], rows, *, not_null: tuple[str, ...] = ()) -> None:
+    """Write ``rows`` (tuples in the order of ``columns``) with PostgreSQL's COPY, in CSV.
+
+    COPY is about three times faster than ``bulk_create`` here (see bench/): for a school's
+    largest file that is what keeps the import within its five-second budget. ``not_null``
+    lists the text columns whose empty cells are empty strings, not NULL.
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    if not buffer.tell():
+        return
     buffer.seek(0)
-    table = Person._meta.db_table
-    columns = ", ".join((*COPY_COLUMNS, "created_at", "updated_at"))
+    options = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
     with connection.cursor() as cursor:
         cursor.copy_expert(
-            f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(COPY_TEXT_COLUMNS)}))",
-            buffer,
+            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})", buffer
         )
-    ids = {
-        person_key(organisation_id, last, first, middle): pk
-        for pk, organisation_id, last, first, middle in Person.objects.filter(
-            organisation_id__in={row.organisation_id for row in rows}, created_at=now
-        ).values_list("pk", "organisation_id", "last_name", "first_name", "middle_name")
-    }
+
+
+def copy_people(rows: list[RowPlan]) -> None:
+    """Insert the new people with COPY, their ids reserved beforehand."""
+    now = timezone.now().isoformat()
+    for row, pk in zip(rows, reserve_ids(Person, len(rows)), strict=True):
+        row.person_id = pk
+    values = []
     for row in rows:
         fields = row.person_fields
-        row.person_id = ids[
-            person_key(row.organisation_id, fields["last_name"], fields["first_name"], fields["middle_name"])
-        ]
+        values.append(
+            (
+                row.person_id,
+                row.organisation_id,
+                *(fields.get(name, "") for name in COPY_TEXT_COLUMNS),
+                fields.get("qualification_category", Person.Category.NONE),
+                fields.get("teaching_since") or "",
+                fields.get("consent_date") or "",
+                now,
+                now,
+            )
+        )
+    copy_rows(Person, ("id", *COPY_COLUMNS, "created_at", "updated_at"), values, not_null=COPY_TEXT_COLUMNS)
 
 
 def copy_links(model, columns: tuple[str, str], pairs) -> None:
     """Many-to-many links with COPY: Django's ``bulk_create`` spends a second preparing 27,000 of them."""
-    buffer = io.StringIO("".join(f"{left}\t{right}\n" for left, right in pairs))
-    if not buffer.getvalue():
-        return
-    with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer)
+    copy_rows(model, columns, pairs)
 
 
 def _apply_mentors(rows: list[RowPlan]) -> None:
-    """New mentor bank entries in bulk; existing ones get their competencies replaced when the file lists them."""
-    created = MentorProfile.objects.bulk_create(
-        [
-            MentorProfile(person_id=row.person_id, competencies_text=row.mentor.get("text", ""))
-            for row in rows
-            if row.mentor_profile_id is None
-        ],
-        batch_size=5000,
+    """New mentor bank entries with COPY; existing ones get their competencies replaced when the file lists them."""
+    new = [row for row in rows if row.mentor_profile_id is None]
+    ids = dict(zip((row.person_id for row in new), reserve_ids(MentorProfile, len(new)), strict=True))
+    defaults = MentorProfile()
+    copy_rows(
+        MentorProfile,
+        (
+            "id",
+            "person_id",
+            "capacity",
+            "open_mentoring",
+            "status",
+            "competencies_text",
+            "achievements_text",
+            "consent_scan",
+        ),
+        (
+            (
+                ids[row.person_id],
+                row.person_id,
+                defaults.capacity,
+                "f",
+                defaults.status,
+                row.mentor.get("text", ""),
+                "",
+                "",
+            )
+            for row in new
+        ),
+        not_null=("status", "competencies_text", "achievements_text", "consent_scan"),
     )
-    ids = {profile.person_id: profile.pk for profile in created}
     through = MentorProfile.competencies.through
     existing = [row for row in rows if row.mentor_profile_id is not None and "terms" in row.mentor]
     if existing:
@@ -749,18 +792,18 @@ def _apply_mentors(rows: list[RowPlan]) -> None:
 
 
 def _apply_mentees(rows: list[RowPlan]) -> None:
-    """New mentee bank entries in bulk; existing ones take the file's category and requests where it gives them."""
-    created = MenteeProfile.objects.bulk_create(
-        [
-            MenteeProfile(
-                person_id=row.person_id, category=row.mentee["category"], requests_text=row.mentee.get("text", "")
-            )
-            for row in rows
-            if row.mentee_profile_id is None
-        ],
-        batch_size=5000,
+    """New mentee bank entries with COPY; existing ones take the file's category and requests where it gives them."""
+    new = [row for row in rows if row.mentee_profile_id is None]
+    ids = dict(zip((row.person_id for row in new), reserve_ids(MenteeProfile, len(new)), strict=True))
+    copy_rows(
+        MenteeProfile,
+        ("id", "person_id", "category", "requests_text", "status", "consent_scan"),
+        (
+            (ids[row.person_id], row.person_id, row.mentee["category"], row.mentee.get("text", ""), "active", "")
+            for row in new
+        ),
+        not_null=("requests_text", "consent_scan"),
     )
-    ids = {profile.person_id: profile.pk for profile in created}
     existing = [row for row in rows if row.mentee_profile_id is not None]
     profiles = MenteeProfile.objects.in_bulk([row.mentee_profile_id for row in existing])
     for row in existing:

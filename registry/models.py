@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Concat, Lower, Replace
@@ -888,6 +889,14 @@ class Activity(models.Model):
         return self.done_on is None and self.due_date is not None and self.due_date < (today or timezone.localdate())
 
 
+class CompactJSONEncoder(DjangoJSONEncoder):
+    """Cyrillic as UTF-8, not as \\u escapes: a 20,000-row plan is a third of the size."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
+
+
 class ImportBatchQuerySet(models.QuerySet):
     def visible_to(self, user) -> ImportBatchQuerySet:
         """An upload is seen only by the person who made it (and superusers)."""
@@ -918,7 +927,9 @@ class ImportBatch(models.Model):
     content = models.BinaryField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEWED)
     summary = models.JSONField(default=dict, blank=True)
-    plan = models.JSONField(default=dict, blank=True, help_text="The preview's plan, reused by the confirm.")
+    plan = models.JSONField(
+        default=dict, blank=True, encoder=CompactJSONEncoder, help_text="The preview's plan, reused by the confirm."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 
