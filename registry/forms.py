@@ -128,28 +128,36 @@ class PersonForm(forms.ModelForm):
         return cleaned
 
 
-SCAN_TYPES = {
-    ".pdf": (b"%PDF",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-}
-SCAN_MAX_BYTES = 5 * 1024 * 1024
+def check_upload(upload, *, types: dict[str, bytes], max_bytes: int, wrong_type: str, too_big: str) -> None:
+    """An uploaded file, checked by its name's suffix, its size and its first bytes (not only by its name).
 
-
-def validate_scan(upload) -> None:
-    """A consent scan: PDF, JPEG or PNG by name and by content, at most 5 MB."""
+    ``types`` maps a suffix to the bytes such a file starts with. Files already stored pass.
+    """
     if not upload or not hasattr(upload, "content_type"):
         return
     suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-    if suffix not in SCAN_TYPES:
-        raise forms.ValidationError(_("Загрузите скан в формате PDF, JPG или PNG."))
-    if upload.size > SCAN_MAX_BYTES:
-        raise forms.ValidationError(_("Файл больше 5 МБ. Уменьшите разрешение скана."))
+    if suffix not in types:
+        raise forms.ValidationError(wrong_type)
+    if upload.size > max_bytes:
+        raise forms.ValidationError(too_big)
     head = upload.read(8)
     upload.seek(0)
-    if not head.startswith(SCAN_TYPES[suffix]):
+    if not head.startswith(types[suffix]):
         raise forms.ValidationError(_("Содержимое файла не похоже на %(kind)s.") % {"kind": suffix[1:].upper()})
+
+
+PDF_AND_IMAGES = {".pdf": b"%PDF", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG\r\n\x1a\n"}
+
+
+def validate_scan(upload) -> None:
+    """A consent scan: PDF, JPEG or PNG, at most 5 MB."""
+    check_upload(
+        upload,
+        types=PDF_AND_IMAGES,
+        max_bytes=5 * 1024 * 1024,
+        wrong_type=_("Загрузите скан в формате PDF, JPG или PNG."),
+        too_big=_("Файл больше 5 МБ. Уменьшите разрешение скана."),
+    )
 
 
 class ProfileForm(forms.ModelForm):

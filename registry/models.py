@@ -226,9 +226,6 @@ class PersonQuerySet(models.QuerySet):
     def young(self, today: datetime.date | None = None) -> PersonQuerySet:
         return self.filter(teaching_since__gt=young_teacher_threshold(today))
 
-    def with_consent(self) -> PersonQuerySet:
-        return self.filter(consent_date__isnull=False)
-
 
 def young_teacher_threshold(today: datetime.date | None = None) -> datetime.date:
     """People who started teaching after this date have under three years of experience."""
@@ -482,11 +479,6 @@ def consent_upload_path(instance, filename: str) -> str:
     return f"consents/{uuid.uuid4().hex}{suffix}"
 
 
-class MentorProfileQuerySet(models.QuerySet):
-    def active(self) -> MentorProfileQuerySet:
-        return self.filter(status=ProfileStatus.ACTIVE)
-
-
 class MentorProfile(models.Model):
     """A person in the mentor bank (банк наставников)."""
 
@@ -520,8 +512,6 @@ class MentorProfile(models.Model):
     consent_date = models.DateField(_("дата письменного согласия быть наставником"), null=True, blank=True)
     consent_scan = models.FileField(_("скан согласия"), upload_to=consent_upload_path, blank=True)
     status = models.CharField(_("статус"), max_length=20, choices=ProfileStatus.choices, default=ProfileStatus.ACTIVE)
-
-    objects = MentorProfileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("наставник")
@@ -746,10 +736,6 @@ class MentoringGroup(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:group_detail", args=[self.pk])
-
-    @property
-    def is_pair(self) -> bool:
-        return len(self.participations.all()) == 1
 
     @property
     def kind_labels(self) -> list[str]:

@@ -144,7 +144,3 @@ def _trailing_year(text: str, position: int) -> int | None:
 
 def _is_range(text: str) -> bool:
     return bool(re.search(MONTH_WORD + r"\s*(?:\d{4}\s*)?[-–—]\s*" + MONTH_WORD, text))
-
-
-def describe(kind: str) -> str:
-    return {"recurring": "регулярный срок", "open": "без фиксированной даты"}.get(kind, "")

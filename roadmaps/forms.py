@@ -3,19 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.forms import DateInput
+from registry.forms import PDF_AND_IMAGES, DateInput, check_upload
 
 from .models import Item, Revision, Roadmap
 
-EVIDENCE_TYPES = {
-    ".pdf": b"%PDF",
-    ".jpg": b"\xff\xd8\xff",
-    ".jpeg": b"\xff\xd8\xff",
-    ".png": b"\x89PNG",
-    ".docx": b"PK\x03\x04",
-    ".xlsx": b"PK\x03\x04",
-}
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_TYPES = PDF_AND_IMAGES | {".docx": b"PK\x03\x04", ".xlsx": b"PK\x03\x04"}
 
 
 class RoadmapCreateForm(forms.Form):
@@ -104,17 +96,13 @@ class TrackForm(forms.Form):
 
     def clean_evidence_file(self):
         upload = self.cleaned_data.get("evidence_file")
-        if not upload:
-            return upload
-        suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-        if suffix not in EVIDENCE_TYPES:
-            raise forms.ValidationError(_("Загрузите PDF, JPG, PNG, DOCX или XLSX."))
-        if upload.size > EVIDENCE_MAX_BYTES:
-            raise forms.ValidationError(_("Файл больше 10 МБ."))
-        head = upload.read(8)
-        upload.seek(0)
-        if not head.startswith(EVIDENCE_TYPES[suffix]):
-            raise forms.ValidationError(_("Содержимое файла не похоже на %(kind)s.") % {"kind": suffix[1:].upper()})
+        check_upload(
+            upload,
+            types=EVIDENCE_TYPES,
+            max_bytes=10 * 1024 * 1024,
+            wrong_type=_("Загрузите PDF, JPG, PNG, DOCX или XLSX."),
+            too_big=_("Файл больше 10 МБ."),
+        )
         return upload
 
 

@@ -112,6 +112,10 @@ class Roadmap(models.Model):
         return str(_("общий образец"))
 
 
+# A revision in the round (editable or waiting for a decision); a roadmap has at most one.
+OPEN_STATUSES = ["draft", "submitted", "returned"]
+
+
 class Revision(models.Model):
     """One version of a roadmap's content and its place in the approval round."""
 
@@ -144,7 +148,7 @@ class Revision(models.Model):
             # At most one revision of a roadmap is open for editing or approval at a time.
             models.UniqueConstraint(
                 fields=["roadmap"],
-                condition=Q(status__in=["draft", "submitted", "returned"]),
+                condition=Q(status__in=OPEN_STATUSES),
                 name="revision_one_open",
             ),
         ]

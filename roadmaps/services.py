@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from .access import can_approve, can_edit
 from .deadlines import parse_deadline
-from .models import Item, Revision, Roadmap, Section
+from .models import OPEN_STATUSES, Item, Revision, Roadmap, Section
 
 TRACKING_FIELDS = ("status", "done_on", "evidence_note", "evidence_link", "evidence_file")
 
@@ -215,7 +215,7 @@ def revision_open_next(*, user, roadmap: Roadmap) -> Revision:
     if not can_edit(user, roadmap):
         raise PermissionDenied
     Roadmap.objects.select_for_update().get(pk=roadmap.pk)
-    if roadmap.revisions.filter(status__in=["draft", "submitted", "returned"]).exists():
+    if roadmap.revisions.filter(status__in=OPEN_STATUSES).exists():
         raise ValidationError(_("Новая редакция уже открыта."))
     approved = roadmap.revisions.filter(status=Revision.Status.APPROVED).first()
     if approved is None:

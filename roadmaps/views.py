@@ -26,7 +26,7 @@ from .forms import (
     TrackForm,
     VersionForm,
 )
-from .models import Item, Revision, Roadmap
+from .models import OPEN_STATUSES, Item, Revision, Roadmap
 from .services import (
     SectionData,
     StaleRevision,
@@ -42,8 +42,6 @@ from .services import (
     roadmap_create,
 )
 from .spreadsheets import RoadmapExport, plan_roadmap
-
-OPEN_STATUSES = [Revision.Status.DRAFT, Revision.Status.SUBMITTED, Revision.Status.RETURNED]
 
 
 def creatable_kinds(user) -> list[str]:
