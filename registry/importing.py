@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .audit import record_history
 from .models import (
     MenteeProfile,
     MentorProfile,
@@ -675,8 +676,20 @@ def apply_import(user, file_name: str, content: bytes, stored: dict | None = Non
             for subject_id in {subjects[normalise(name)] for name in row.subjects}
         ),
     )
-    _apply_mentors([row for row in touched if row.mentor is not None])
-    _apply_mentees([row for row in touched if row.mentee is not None])
+    mentors = [row for row in touched if row.mentor is not None]
+    mentees = [row for row in touched if row.mentee is not None]
+    _apply_mentors(mentors)
+    _apply_mentees(mentees)
+    reason = _("Импорт из файла %(name)s") % {"name": file_name}
+    record_history(Person, [row.person_id for row in creates], "+", user, reason)
+    record_history(Person, [row.person_id for row in updates if row.person_fields], "~", user, reason)
+    for model, rows, existing in (
+        (MentorProfile, mentors, "mentor_profile_id"),
+        (MenteeProfile, mentees, "mentee_profile_id"),
+    ):
+        for history_type, chosen in (("+", False), ("~", True)):
+            person_ids = [row.person_id for row in rows if (getattr(row, existing) is not None) == chosen]
+            record_history(model, person_ids, history_type, user, reason, key="person_id")
     return plan
 
 

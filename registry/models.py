@@ -19,6 +19,7 @@ from django.db.models.functions import Concat, Lower, Replace
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 YOUNG_TEACHER_YEARS = 3
 
@@ -156,6 +157,8 @@ class Organisation(models.Model):
 
     objects = OrganisationQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["short_name"]
         verbose_name = _("образовательная организация")
@@ -274,6 +277,8 @@ class Person(models.Model):
 
     objects = PersonQuerySet.as_manager()
 
+    history = HistoricalRecords(excluded_fields=["full_name_search"], m2m_fields=["subjects"])
+
     class Meta:
         ordering = ["last_name", "first_name", "middle_name"]
         verbose_name = _("педагогический работник")
@@ -367,6 +372,8 @@ class Membership(models.Model):
     phone = models.CharField(_("рабочий телефон"), max_length=50, blank=True)
 
     objects = MembershipQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("роль пользователя")
@@ -513,6 +520,8 @@ class MentorProfile(models.Model):
     consent_scan = models.FileField(_("скан согласия"), upload_to=consent_upload_path, blank=True)
     status = models.CharField(_("статус"), max_length=20, choices=ProfileStatus.choices, default=ProfileStatus.ACTIVE)
 
+    history = HistoricalRecords(m2m_fields=["competencies", "achievements"])
+
     class Meta:
         verbose_name = _("наставник")
         verbose_name_plural = _("наставники")
@@ -558,6 +567,8 @@ class MenteeProfile(models.Model):
     consent_date = models.DateField(_("дата согласия на участие в наставничестве"), null=True, blank=True)
     consent_scan = models.FileField(_("скан согласия"), upload_to=consent_upload_path, blank=True)
     status = models.CharField(_("статус"), max_length=20, choices=ProfileStatus.choices, default=ProfileStatus.ACTIVE)
+
+    history = HistoricalRecords(m2m_fields=["requests"])
 
     class Meta:
         verbose_name = _("наставляемый")
@@ -624,6 +635,8 @@ class MentoringOrder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MentoringOrderQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -714,6 +727,8 @@ class MentoringGroup(models.Model):
 
     objects = MentoringGroupQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-start_date", "-pk"]
         verbose_name = _("наставническая пара или группа")
@@ -749,6 +764,8 @@ class Participation(models.Model):
     group = models.ForeignKey(MentoringGroup, on_delete=models.CASCADE, related_name="participations")
     mentee = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
     consent_date = models.DateField(_("дата согласия наставляемого"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("участие наставляемого")
@@ -839,6 +856,8 @@ class Program(models.Model):
 
     objects = ProgramQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-start_date", "-pk"]
         verbose_name = _("персонализированная программа наставничества")
@@ -862,6 +881,8 @@ class Activity(models.Model):
     responsible = models.CharField(_("ответственный"), max_length=255, blank=True)
     done_on = models.DateField(_("выполнено"), null=True, blank=True)
     note = models.TextField(_("отметка о выполнении"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "due_date", "pk"]

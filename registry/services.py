@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .audit import record_history
 from .models import (
     Activity,
     GroupEvent,
@@ -125,7 +126,10 @@ def group_create(
         start_date=start_date,
         planned_end_date=planned_end_date,
     )
-    Participation.objects.bulk_create([Participation(group=group, mentee=mentee) for mentee in mentees])
+    participations = Participation.objects.bulk_create(
+        [Participation(group=group, mentee=mentee) for mentee in mentees]
+    )
+    record_history(Participation, [participation.pk for participation in participations], "+", user)
     GroupEvent.objects.create(group=group, to_status=MentoringGroup.Status.DRAFT, user=user, note=_("Сформирована"))
     return group
 
@@ -151,6 +155,7 @@ def group_record_consents(
     for participation in participations:
         participation.consent_date = mentee_consents.get(participation.mentee_id)
     Participation.objects.bulk_update(participations, ["consent_date"])
+    record_history(Participation, [participation.pk for participation in participations], "~")
 
 
 def _transition(group: MentoringGroup, to_status: str, user, note: str = "") -> None:
@@ -237,6 +242,7 @@ def order_issue(
         _transition(group, MentoringGroup.Status.ACTIVE, user, _("Приказ %(order)s") % {"order": order})
         group.order = order
     MentoringGroup.objects.bulk_update(locked, ["status", "order"])
+    record_history(MentoringGroup, [group.pk for group in locked], "~", user, _("Приказ %(order)s") % {"order": order})
     return order
 
 
@@ -383,7 +389,7 @@ def program_copy_from_bank(*, template: Program, group: MentoringGroup, start_da
         expected_results=template.expected_results,
         source=template,
     )
-    Activity.objects.bulk_create(
+    activities = Activity.objects.bulk_create(
         [
             Activity(
                 program=program,
@@ -396,6 +402,7 @@ def program_copy_from_bank(*, template: Program, group: MentoringGroup, start_da
             for activity in template.activities.all()
         ]
     )
+    record_history(Activity, [activity.pk for activity in activities], "+")
     return program
 
 
@@ -416,7 +423,7 @@ def program_put_in_bank(*, program: Program) -> Program:
         in_bank=True,
         source=program,
     )
-    Activity.objects.bulk_create(
+    activities = Activity.objects.bulk_create(
         [
             Activity(
                 program=copy,
@@ -429,4 +436,5 @@ def program_put_in_bank(*, program: Program) -> Program:
             for a in program.activities.all()
         ]
     )
+    record_history(Activity, [activity.pk for activity in activities], "+")
     return copy

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from registry.models import Municipality, Organisation, Role, scope_of
 
@@ -84,6 +85,8 @@ class Roadmap(models.Model):
 
     objects = RoadmapQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("дорожная карта")
@@ -141,6 +144,8 @@ class Revision(models.Model):
     approval_order = models.CharField(_("приказ об утверждении"), max_length=100, blank=True)
     return_comment = models.TextField(_("замечания"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["roadmap", "-number"]
         constraints = [
@@ -166,6 +171,8 @@ class Section(models.Model):
     number = models.CharField(_("№ раздела"), max_length=20)
     title = models.CharField(_("раздел"), max_length=500)
     position = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "pk"]
@@ -208,6 +215,8 @@ class Item(models.Model):
     evidence_note = models.TextField(_("подтверждение"), blank=True)
     evidence_link = models.URLField(_("ссылка на подтверждение"), blank=True, max_length=500)
     evidence_file = models.FileField(_("файл-подтверждение"), upload_to=evidence_upload_path, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "pk"]

@@ -11,10 +11,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from registry.audit import record_history
 
 from .access import can_approve, can_edit
 from .deadlines import parse_deadline
@@ -48,9 +50,14 @@ class SectionData:
 
 
 def write_content(revision: Revision, sections: list[SectionData]) -> None:
-    """Replace the revision's sections and items (in bulk; deadlines read from their words)."""
-    revision.items.all().delete()
-    revision.sections.all().delete()
+    """Replace the revision's sections and items (in bulk; deadlines read from their words).
+
+    The old rows go with plain DELETEs: a queryset delete would send a signal, and so write
+    a history row, per item. The new items are recorded in the history in one statement.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM roadmaps_item WHERE revision_id = %s", [revision.pk])
+        cursor.execute("DELETE FROM roadmaps_section WHERE revision_id = %s", [revision.pk])
     section_objects = Section.objects.bulk_create(
         [
             Section(revision=revision, number=section.number, title=section.title, position=index)
@@ -66,6 +73,7 @@ def write_content(revision: Revision, sections: list[SectionData]) -> None:
             items.append(item)
             position += 1
     Item.objects.bulk_create(items, batch_size=2000)
+    record_history(Item, [item.pk for item in items], "+", reason=_("Содержание редакции сохранено"))
 
 
 def content_of(revision: Revision, *, tracking: bool = False) -> list[SectionData]:
@@ -207,6 +215,7 @@ def carry_tracking(source: Revision, target: Revision) -> None:
             setattr(item, name, getattr(marks[item.number], name))
         changed.append(item)
     Item.objects.bulk_update(changed, list(TRACKING_FIELDS))
+    record_history(Item, [item.pk for item in changed], "~", reason=_("Отметки перенесены из прошлой редакции"))
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from registry.audit import change_log
 from registry.exporters import attachment_response
 from registry.models import ImportBatch, Municipality, Organisation, scope_of
 from registry.services import error_text
@@ -162,12 +163,25 @@ def roadmap_detail(request, pk: int):
         "can_revise": editor and revision.status == Revision.Status.APPROVED and latest == revision,
         "can_decide": approver and revision.status == Revision.Status.SUBMITTED,
         "version_form": VersionForm(initial={"version": revision.version}),
+        "history": roadmap_log(roadmap, revisions),
     }
     if context["can_decide"] or (editor and revision.status in OPEN_STATUSES):
         context["changes"] = diff(approved if approved != revision else None, revision)
         context["approve_form"] = ApproveForm(initial={"version": revision.version})
         context["return_form"] = ReturnForm(initial={"version": revision.version})
     return render(request, "roadmaps/roadmap_detail.html", context)
+
+
+def roadmap_log(roadmap: Roadmap, revisions: list[Revision]):
+    """The roadmap's audit trail, limited to the revisions this reader may open."""
+    readable = [revision.pk for revision in revisions]
+    return change_log(
+        [
+            ("Дорожная карта", roadmap.history.all()),
+            ("Редакция {obj.number}", Revision.history.filter(id__in=readable)),
+            ("Пункт {obj.number}", Item.history.filter(revision_id__in=readable)),
+        ]
+    )
 
 
 def latest_revision(roadmap: Roadmap) -> Revision:

@@ -40,3 +40,10 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def minutes(value) -> str:
+    """A timedelta as Russian minutes: «15 минут», «1 минуту» (accusative, after «на»)."""
+    total = int(value.total_seconds() // 60) if value else 0
+    return f"{total} {russian_plural(total, 'минуту,минуты,минут')}"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..access import get_person_for
+from ..audit import group_log, program_log
 from ..documents import ConsentDocument, OrderDocument, ProgramDocument
 from ..exporters import attachment_response
 from ..mentoring_forms import (
@@ -194,6 +195,7 @@ def group_detail(request, pk: int):
             "consents_form": ConsentsForm(group=group),
             "end_form": EndForm(),
             "bank_form": FromBankForm(organisation=group.organisation),
+            "history": group_log(group),
         },
     )
 
@@ -356,6 +358,7 @@ def program_detail(request, pk: int):
             "can_edit": Program.objects.manageable_by(request.user).filter(pk=pk).exists(),
             "can_mark": can_mark_progress(request.user, program),
             "result_form": ProgramResultForm(instance=program),
+            "history": program_log(program),
         },
     )
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from ..access import get_organisation_for, get_person_for
+from ..audit import person_log
 from ..exporters import RegistryExport, attachment_response
 from ..filters import PersonFilter
 from ..forms import (
@@ -225,6 +226,7 @@ def person_detail(request, pk: int):
             "requests": mentee.requests.all() if mentee else [],
             "groups": groups,
             "can_edit": Person.objects.manageable_by(request.user).filter(pk=pk).exists(),
+            "history": person_log(person),
         },
     )
 

@@ -1,0 +1,123 @@
+"""Audit history: every change to a person, a pair, a program and a roadmap is kept and shown."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry.models import ImportBatch, Person, Role
+from roadmaps.models import Item, Revision
+from tests.factories import MunicipalityFactory, OrganisationFactory, make_user
+from tests.registry.test_import import good_rows, upload, xlsx
+from tests.registry.test_mentoring import consented, create, issue, school  # noqa: F401 (fixture)
+from tests.registry.test_people import person_form
+from tests.utils import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def town():
+    municipality = MunicipalityFactory()
+    organisation = OrganisationFactory(municipality=municipality, short_name="МБОУ «Лицей № 7»")
+    curator = make_user(Role.CURATOR, organisation)
+    curator.first_name, curator.last_name = "Ирина", "Соколова"
+    curator.save()
+    return {"municipality": municipality, "school": organisation, "curator": curator}
+
+
+def history_section(response) -> str:
+    text = page_text(response)
+    assert "История изменений" in text
+    return text[text.index("История изменений") :]
+
+
+def test_an_edit_of_a_person_is_shown_with_who_when_and_what(client, town):
+    client.force_login(town["curator"])
+    client.post(reverse("registry:person_create"), person_form(town["school"], phone="111-11-11"))
+    person = Person.objects.get(organisation=town["school"], last_name="Семёнова")
+    edit = client.get(reverse("registry:person_update", args=[person.pk])).context["form"].initial
+    data = {key: value for key, value in edit.items() if value is not None and key != "subjects"}
+    data.update(person_form(town["school"], phone="222-22-22"))
+    data["state"] = edit.get("state", "")
+    response = client.post(reverse("registry:person_update", args=[person.pk]), data)
+    assert response.status_code == 302
+
+    history = history_section(client.get(person.get_absolute_url()))
+    assert "Соколова" in history
+    assert "Телефон: 111-11-11 → 222-22-22" in history
+    assert "Карточка педагога: создание" in history
+    assert person.history.count() == 2
+    assert person.history.first().history_user == town["curator"]
+
+
+def test_import_records_each_person_it_creates_with_the_file_name(client, town):
+    batch, _preview = upload(client, town["curator"], "школа.xlsx", xlsx(good_rows(town["school"].short_name)))
+    client.post(reverse("registry:import_confirm", args=[batch.pk]))
+    orlova = Person.objects.get(organisation=town["school"], last_name="Орлова")
+    record = orlova.history.get()
+    assert record.history_type == "+"
+    assert record.history_user == town["curator"]
+    assert record.history_change_reason == "Импорт из файла школа.xlsx"
+    assert orlova.mentor_profile.history.count() == 1
+    assert "Импорт из файла школа.xlsx" in history_section(client.get(orlova.get_absolute_url()))
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.APPLIED
+
+
+def test_a_pairs_history_shows_its_forming_consents_and_order(client, school):  # noqa: F811
+    group = consented(create(school, mentees=school["mentees"][:1]))
+    issue(school, [group])
+    client.force_login(school["curator"])
+    history = history_section(client.get(reverse("registry:group_detail", args=[group.pk])))
+    assert "Пара или группа: изменение (Приказ № 12-о" in history
+    assert "Статус: Черновик → Действует" in history
+    assert "Участник: изменение" in history
+    assert school["director"].username in history or school["director"].get_full_name() in history
+
+
+def test_tracking_a_roadmap_item_is_in_the_roadmaps_history(client, demo):
+    revision = Revision.objects.get(
+        status=Revision.Status.APPROVED,
+        roadmap__level="municipal",
+        roadmap__is_template=False,
+        roadmap__municipality=demo["school1"].municipality,
+    )
+    item = revision.items.filter(status=Item.Status.PLANNED).order_by("position").first()
+    client.force_login(demo["users"]["coordinator"])
+    page = client.get(reverse("roadmaps:item_track", args=[revision.roadmap_id, item.pk]))
+    data = {key: value for key, value in page.context["form"].initial.items() if value is not None}
+    data.update({"status": Item.Status.DONE, "done_on": "2025-01-15", "evidence_note": "Протокол № 3"})
+    response = client.post(reverse("roadmaps:item_track", args=[revision.roadmap_id, item.pk]), data)
+    assert response.status_code == 302, page_text(response)
+
+    history = history_section(client.get(reverse("roadmaps:roadmap_detail", args=[revision.roadmap_id])))
+    assert f"Пункт {item.number}: изменение" in history
+    assert "Протокол № 3" in history
+
+
+def test_the_history_costs_the_same_queries_however_many_edits(client, demo):
+    person = demo["teacher"]
+    client.force_login(demo["users"]["curator"])
+    url = person.get_absolute_url()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    person.position = "Учитель истории"
+    person.save()
+    before = queries()
+    for number in range(6):
+        person.phone = f"8-900-000-00-0{number}"
+        person.save()
+    assert queries() == before
+    assert person.history.count() >= 7
+
+
+def test_another_schools_curator_cannot_read_the_history(client, demo):
+    client.force_login(demo["users"]["curator2"])
+    assert client.get(demo["teacher"].get_absolute_url()).status_code == 404
+    assert client.get(reverse("registry:group_detail", args=[demo["group"].pk])).status_code == 404
