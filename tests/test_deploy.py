@@ -46,3 +46,15 @@ def test_a_non_postgresql_database_url_is_refused():
     result = manage("check", env=PRODUCTION_ENV | {"DATABASE_URL": "sqlite:///portal.db"})
     assert result.returncode != 0
     assert "PostgreSQL only" in result.stderr
+
+
+def test_production_turns_on_https_only_cookies_hsts_and_the_strict_policy():
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS, s.X_FRAME_OPTIONS, s.SECURE_REFERRER_POLICY, "
+        "s.CONTENT_SECURITY_POLICY['DIRECTIVES']['default-src'], s.AXES_FAILURE_LIMIT)"
+    )
+    result = manage("shell", "-c", script, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "True True True True 31536000 DENY same-origin [\"'self'\"] 5"
