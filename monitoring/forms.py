@@ -3,12 +3,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registry.concurrency import GuardedForm
 from registry.forms import DateInput
 
 from .models import MonitoringPeriod, Question, Questionnaire, Readiness, SchoolReport
 
 
-class PeriodForm(forms.ModelForm):
+class PeriodForm(GuardedForm, forms.ModelForm):
     class Meta:
         model = MonitoringPeriod
         fields = ["title", "starts_on", "ends_on", "deadline"]
@@ -22,7 +23,7 @@ class PeriodForm(forms.ModelForm):
         return cleaned
 
 
-class ConclusionsForm(forms.ModelForm):
+class ConclusionsForm(GuardedForm, forms.ModelForm):
     class Meta:
         model = MonitoringPeriod
         fields = ["conclusions", "proposals"]
@@ -36,7 +37,7 @@ class SchoolReportForm(forms.ModelForm):
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in ["narrative", "difficulties", "best_practice"]}
 
 
-class ReadinessForm(forms.ModelForm):
+class ReadinessForm(GuardedForm, forms.ModelForm):
     website_section_url = forms.URLField(
         label=_("Ссылка на раздел «НАСТАВНИЧЕСТВО» на сайте"), required=False, assume_scheme="https"
     )
@@ -53,7 +54,7 @@ class ReadinessForm(forms.ModelForm):
         return cleaned
 
 
-class QuestionnaireForm(forms.ModelForm):
+class QuestionnaireForm(GuardedForm, forms.ModelForm):
     class Meta:
         model = Questionnaire
         fields = ["title", "audience", "is_active", "period"]
@@ -64,9 +65,13 @@ class QuestionnaireForm(forms.ModelForm):
         self.fields["period"].required = False
 
 
-QuestionFormSet = forms.inlineformset_factory(
-    Questionnaire, Question, fields=["position", "text", "kind"], extra=2, can_delete=True
-)
+class QuestionForm(GuardedForm, forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ["position", "text", "kind"]
+
+
+QuestionFormSet = forms.inlineformset_factory(Questionnaire, Question, form=QuestionForm, extra=2, can_delete=True)
 
 
 class AnswerForm(forms.Form):

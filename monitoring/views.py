@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from registry.exporters import attachment_response
 from registry.models import Municipality, Organisation, Person, scope_of
+from registry.services import form_errors
 
 from .charts import bar_chart
 from .forms import (
@@ -240,6 +241,8 @@ def period_conclusions(request, pk: int):
     if form.is_valid():
         form.save()
         messages.success(request, _("Выводы и предложения сохранены."))
+    else:
+        messages.error(request, form_errors(form))
     return redirect(period)
 
 

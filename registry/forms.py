@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .concurrency import GuardedForm
 from .models import (
     MenteeProfile,
     MentorProfile,
@@ -27,7 +28,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(GuardedForm, forms.ModelForm):
     website = forms.URLField(label=_("Сайт"), required=False, assume_scheme="https")
 
     class Meta:
@@ -49,7 +50,7 @@ class OrganisationForm(forms.ModelForm):
                 self.fields["municipality"].initial = next(iter(scope.municipality_ids))
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(GuardedForm, forms.ModelForm):
     experience_years = forms.IntegerField(
         label=_("Педагогический стаж, полных лет"),
         min_value=0,
@@ -160,7 +161,7 @@ def validate_scan(upload) -> None:
     )
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(GuardedForm, forms.ModelForm):
     """Shared by the mentor and mentee profiles: the managed lists the user may see, the scan checks."""
 
     vocabulary_fields: dict[str, str] = {}

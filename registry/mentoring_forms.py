@@ -8,6 +8,7 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .concurrency import STATE_FIELD, GuardedForm
 from .forms import DateInput
 from .models import (
     Activity,
@@ -85,11 +86,13 @@ class GroupForm(forms.Form):
         return cleaned
 
 
-class ConsentsForm(forms.Form):
+class ConsentsForm(GuardedForm, forms.Form):
     """One date per participant; the scans themselves are kept in the banks."""
 
+    guard_fields = ("mentor_consent_date",)
+
     def __init__(self, *args, group: MentoringGroup, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, guard=group, **kwargs)
         self.group = group
         self.fields["mentor"] = forms.DateField(
             label=_("Согласие наставника %(name)s") % {"name": group.mentor.full_name},
@@ -109,9 +112,12 @@ class ConsentsForm(forms.Form):
         cleaned = super().clean()
         today = timezone.localdate()
         for name, value in cleaned.items():
-            if value and value > today:
+            if name != STATE_FIELD and value and value > today:
                 self.add_error(name, _("Дата согласия не может быть в будущем."))
         return cleaned
+
+    def extra_state(self, obj) -> list:
+        return sorted([p.mentee_id, str(p.consent_date)] for p in obj.participations.all())
 
     def mentee_consents(self) -> dict[int, object]:
         return {
@@ -156,7 +162,7 @@ class EndForm(forms.Form):
     ended_on = forms.DateField(label=_("Дата прекращения"), widget=DateInput(), initial=timezone.localdate)
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(GuardedForm, forms.ModelForm):
     class Meta:
         model = Program
         fields = [
@@ -195,17 +201,17 @@ class ProgramForm(forms.ModelForm):
         return cleaned
 
 
-ActivityFormSet = inlineformset_factory(
-    Program,
-    Activity,
-    fields=["position", "title", "due_date", "form", "responsible"],
-    widgets={"due_date": DateInput()},
-    extra=3,
-    can_delete=True,
-)
+class ActivityForm(GuardedForm, forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = ["position", "title", "due_date", "form", "responsible"]
+        widgets = {"due_date": DateInput()}
 
 
-class ProgramResultForm(forms.ModelForm):
+ActivityFormSet = inlineformset_factory(Program, Activity, form=ActivityForm, extra=3, can_delete=True)
+
+
+class ProgramResultForm(GuardedForm, forms.ModelForm):
     class Meta:
         model = Program
         fields = ["result", "mentor_assessment", "mentee_self_assessment", "status"]
@@ -216,7 +222,7 @@ class ProgramResultForm(forms.ModelForm):
         }
 
 
-class ActivityDoneForm(forms.ModelForm):
+class ActivityDoneForm(GuardedForm, forms.ModelForm):
     class Meta:
         model = Activity
         fields = ["done_on", "note"]

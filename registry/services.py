@@ -35,6 +35,11 @@ from .models import (
 )
 
 
+def form_errors(form) -> str:
+    """A bound form's messages in one line, for views that answer with a redirect and a message."""
+    return " ".join(message for errors in form.errors.values() for message in errors)
+
+
 def error_text(error: ValidationError) -> str:
     """Every message of a ``ValidationError`` (with or without fields) as one line for a flash message."""
     if hasattr(error, "error_dict"):

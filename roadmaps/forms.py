@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registry.concurrency import GuardedForm
 from registry.forms import PDF_AND_IMAGES, DateInput, check_upload
 
 from .models import Item, Revision, Roadmap
@@ -83,7 +84,10 @@ class ReturnForm(VersionForm):
     comment = forms.CharField(label=_("Что исправить"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class TrackForm(forms.Form):
+class TrackForm(GuardedForm, forms.Form):
+    """Progress of an item; opened with ``guard=item`` so two people marking it cannot overwrite each other."""
+
+    guard_fields = ("status", "done_on", "evidence_note", "evidence_link", "evidence_file")
     status = forms.ChoiceField(label=_("Выполнение"), choices=Item.Status.choices)
     done_on = forms.DateField(label=_("Дата выполнения"), required=False, widget=DateInput())
     evidence_note = forms.CharField(

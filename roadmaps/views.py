@@ -362,7 +362,7 @@ def item_track_view(request, pk: int, item_pk: int):
         "evidence_note": item.evidence_note,
         "evidence_link": item.evidence_link,
     }
-    form = TrackForm(request.POST or None, request.FILES or None, initial=initial)
+    form = TrackForm(request.POST or None, request.FILES or None, initial=initial, guard=item)
     if form.is_valid():
         data = form.cleaned_data
         try:

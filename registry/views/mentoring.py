@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..access import get_person_for
 from ..audit import group_log, program_log
+from ..concurrency import state_of
 from ..documents import ConsentDocument, OrderDocument, ProgramDocument
 from ..exporters import attachment_response
 from ..mentoring_forms import (
@@ -39,6 +40,7 @@ from ..models import (
 )
 from ..services import (
     error_text,
+    form_errors,
     group_complete,
     group_create,
     group_end_early,
@@ -216,7 +218,7 @@ def group_consents(request, pk: int):
         else:
             messages.success(request, _("Согласия сохранены."))
     else:
-        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        messages.error(request, form_errors(form))
     return redirect(group)
 
 
@@ -343,6 +345,8 @@ def program_update(request, pk: int):
 def program_detail(request, pk: int):
     program = get_program_for(request.user, pk)
     activities = list(program.activities.all())
+    for activity in activities:
+        activity.state = state_of(activity, ActivityDoneForm)
     done = sum(1 for activity in activities if activity.done_on)
     today = timezone.localdate()
     return render(
@@ -374,7 +378,7 @@ def activity_mark(request, pk: int, activity_pk: int):
         form.save()
         messages.success(request, _("Отметка сохранена."))
     else:
-        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        messages.error(request, form_errors(form))
     return redirect(program)
 
 
@@ -387,6 +391,8 @@ def program_result(request, pk: int):
     if form.is_valid():
         form.save()
         messages.success(request, _("Итоги программы сохранены."))
+    else:
+        messages.error(request, form_errors(form))
     return redirect(program)
 
 

@@ -25,7 +25,7 @@ from tests.factories import (
     PersonFactory,
     make_user,
 )
-from tests.utils import page_text
+from tests.utils import form_data, page_text
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -191,9 +191,12 @@ def test_the_analytical_report_pdf_holds_the_values_every_school_and_the_conclus
     gymnasium_curator = make_user(Role.CURATOR, town["gymnasium"])
     report_submit(user=gymnasium_curator, period=period, organisation=town["gymnasium"], texts={})
     client.force_login(town["coordinator"])
+    url = reverse("monitoring:period_conclusions", args=[period.pk])
+    page = client.get(reverse("monitoring:period_detail", args=[period.pk]))
     client.post(
-        reverse("monitoring:period_conclusions", args=[period.pk]),
-        {"conclusions": "Наставничество ведут не все школы.", "proposals": "Помочь гимназии."},
+        url,
+        form_data(page, action=url)
+        | {"conclusions": "Наставничество ведут не все школы.", "proposals": "Помочь гимназии."},
     )
     text = pdf_text(client.get(reverse("monitoring:period_pdf", args=[period.pk])))
     assert "Аналитическая справка" in text

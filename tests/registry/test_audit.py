@@ -13,7 +13,7 @@ from tests.factories import MunicipalityFactory, OrganisationFactory, make_user
 from tests.registry.test_import import good_rows, upload, xlsx
 from tests.registry.test_mentoring import consented, create, issue, school  # noqa: F401 (fixture)
 from tests.registry.test_people import person_form
-from tests.utils import page_text
+from tests.utils import form_data, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +38,8 @@ def test_an_edit_of_a_person_is_shown_with_who_when_and_what(client, town):
     client.force_login(town["curator"])
     client.post(reverse("registry:person_create"), person_form(town["school"], phone="111-11-11"))
     person = Person.objects.get(organisation=town["school"], last_name="Семёнова")
-    edit = client.get(reverse("registry:person_update", args=[person.pk])).context["form"].initial
-    data = {key: value for key, value in edit.items() if value is not None and key != "subjects"}
-    data.update(person_form(town["school"], phone="222-22-22"))
-    data["state"] = edit.get("state", "")
-    response = client.post(reverse("registry:person_update", args=[person.pk]), data)
+    url = reverse("registry:person_update", args=[person.pk])
+    response = client.post(url, form_data(client.get(url)) | {"phone": "222-22-22"})
     assert response.status_code == 302
 
     history = history_section(client.get(person.get_absolute_url()))
@@ -86,10 +83,13 @@ def test_tracking_a_roadmap_item_is_in_the_roadmaps_history(client, demo):
     )
     item = revision.items.filter(status=Item.Status.PLANNED).order_by("position").first()
     client.force_login(demo["users"]["coordinator"])
-    page = client.get(reverse("roadmaps:item_track", args=[revision.roadmap_id, item.pk]))
-    data = {key: value for key, value in page.context["form"].initial.items() if value is not None}
-    data.update({"status": Item.Status.DONE, "done_on": "2025-01-15", "evidence_note": "Протокол № 3"})
-    response = client.post(reverse("roadmaps:item_track", args=[revision.roadmap_id, item.pk]), data)
+    url = reverse("roadmaps:item_track", args=[revision.roadmap_id, item.pk])
+    data = form_data(client.get(url)) | {
+        "status": Item.Status.DONE,
+        "done_on": "2025-01-15",
+        "evidence_note": "Протокол № 3",
+    }
+    response = client.post(url, data)
     assert response.status_code == 302, page_text(response)
 
     history = history_section(client.get(reverse("roadmaps:roadmap_detail", args=[revision.roadmap_id])))

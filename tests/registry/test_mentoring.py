@@ -40,7 +40,7 @@ from tests.factories import (
     OrganisationFactory,
     make_user,
 )
-from tests.utils import page_text
+from tests.utils import form_data, page_text
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -384,10 +384,10 @@ def test_mentor_marks_an_activity_done_and_progress_shows_it(client, school, act
     mentor_user = make_user(Role.MENTOR, school["mentor"])
     activity = active_program.activities.get(position=1)
     client.force_login(mentor_user)
-    response = client.post(
-        reverse("registry:activity_mark", args=[active_program.pk, activity.pk]),
-        {"done_on": (TODAY - datetime.timedelta(days=55)).isoformat(), "note": "Проведено"},
-    )
+    url = reverse("registry:activity_mark", args=[active_program.pk, activity.pk])
+    data = form_data(client.get(active_program.get_absolute_url()), action=url)
+    data |= {"done_on": (TODAY - datetime.timedelta(days=55)).isoformat(), "note": "Проведено"}
+    response = client.post(url, data)
     assert response.status_code == 302
     activity.refresh_from_db()
     assert activity.note == "Проведено"

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from registry.models import Organisation, Role
 from tests.factories import MunicipalityFactory, OrganisationFactory, make_user
+from tests.utils import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -54,10 +55,7 @@ def test_director_edits_their_school_card_but_cannot_move_it(client):
     client.force_login(make_user(Role.DIRECTOR, school))
     response = client.get(reverse("registry:organisation_update", args=[school.pk]))
     assert "municipality" not in response.context["form"].fields
-    client.post(
-        reverse("registry:organisation_update", args=[school.pk]),
-        {"kind": school.kind, "short_name": school.short_name, "full_name": school.full_name, "phone": "3-11-22"},
-    )
+    client.post(reverse("registry:organisation_update", args=[school.pk]), form_data(response) | {"phone": "3-11-22"})
     school.refresh_from_db()
     assert school.phone == "3-11-22"
 

@@ -31,7 +31,7 @@ from roadmaps.services import (
 )
 from roadmaps.templates_loader import TEMPLATES_DIR
 from tests.factories import MunicipalityFactory, OrganisationFactory, make_user
-from tests.utils import page_text
+from tests.utils import form_data, page_text
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -304,9 +304,11 @@ def test_curator_marks_an_item_done_with_a_file(client, draft, school, settings,
     revision = approved(draft, school)
     item = revision.items.first()
     client.force_login(school["curator"])
+    url = reverse("roadmaps:item_track", args=[revision.roadmap_id, item.pk])
     response = client.post(
-        reverse("roadmaps:item_track", args=[revision.roadmap_id, item.pk]),
-        {
+        url,
+        form_data(client.get(url))
+        | {
             "status": "done",
             "done_on": timezone.localdate().isoformat(),
             "evidence_file": SimpleUploadedFile("протокол.pdf", b"%PDF-1.5 protocol"),
