@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format venv bench bench-data clean
+.PHONY: run test lint format venv bench bench-data clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -43,6 +43,14 @@ bench-data: $(STAMP)
 bench: bench-data
 	DJANGO_DEBUG=1 $(BIN)/python bench/run.py
 	DJANGO_DEBUG=1 $(BIN)/python bench/monitoring_bench.py
+
+# pg_dump of the configured database into var/backups/; `make restore FILE=...` reads it back (NOINPUT=1: no question).
+backup: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py backup
+
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "Укажите файл резервной копии: make restore FILE=var/backups/portal-....dump"; exit 2; }
+	DJANGO_DEBUG=1 $(BIN)/python manage.py restore "$(FILE)" $(if $(filter 1,$(NOINPUT)),--noinput)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
