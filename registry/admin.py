@@ -1,6 +1,9 @@
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import XLSX
+from openpyxl import Workbook
 
+from .exporters import XlsxSheet, save
 from .models import (
     Membership,
     MenteeProfile,
@@ -44,15 +47,37 @@ class MembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["person"]
 
 
+class TextXLSX(XLSX):
+    """The admin's export as xlsx with every text written as text, as the portal's own exports do.
+
+    tablib stores a value that begins with «=» as a live formula (a subject or a term named
+    «=HYPERLINK(...)» would run in the superuser's Excel); a csv export has no way to say «text».
+    """
+
+    def export_data(self, dataset, **kwargs) -> bytes:
+        workbook = Workbook(write_only=True)
+        sheet = XlsxSheet(workbook, "Export")
+        sheet.append(dataset.headers or [], bold=True)
+        for row in dataset:
+            sheet.append(row)
+        return save(workbook)
+
+
+class TextExportMixin:
+    """Only the xlsx export that writes text as text; every import format stays."""
+
+    export_formats = [TextXLSX]
+
+
 @admin.register(Subject)
-class SubjectAdmin(ImportExportModelAdmin):
+class SubjectAdmin(TextExportMixin, ImportExportModelAdmin):
     """The subjects list, importable and exportable by a superuser as a spreadsheet."""
 
     search_fields = ["name"]
 
 
 @admin.register(VocabularyTerm)
-class VocabularyTermAdmin(ImportExportModelAdmin):
+class VocabularyTermAdmin(TextExportMixin, ImportExportModelAdmin):
     list_display = ["name", "vocabulary", "municipality", "is_active"]
     list_filter = ["vocabulary", "is_active"]
     search_fields = ["name"]

@@ -1,3 +1,4 @@
+from .accounts import can_manage_accounts
 from .models import scope_of
 
 
@@ -8,4 +9,5 @@ def roles(request):
         "scope": scope,
         "can_manage_people": scope.is_superuser or bool(scope.municipality_ids or scope.managed_organisation_ids),
         "is_coordinator": scope.is_superuser or bool(scope.municipality_ids),
+        "can_manage_accounts": can_manage_accounts(request.user),
     }

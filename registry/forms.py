@@ -269,3 +269,11 @@ class ImportUploadForm(forms.Form):
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(_("Файл больше 5 МБ. Разделите таблицу на несколько файлов."))
         return upload
+
+
+class WithdrawalForm(forms.Form):
+    withdrawn_on = forms.DateField(label=_("Дата отзыва согласия"), widget=DateInput(), initial=timezone.localdate)
+    confirm = forms.BooleanField(
+        label=_("Понимаю: фамилия, имя, контакты, сканы согласий и история изменений будут удалены безвозвратно"),
+        error_messages={"required": _("Подтвердите, что данные будут обезличены безвозвратно.")},
+    )

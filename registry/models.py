@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.fields import ArrayField
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -19,6 +20,7 @@ from django.db.models.functions import Concat, Lower, Replace
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 YOUNG_TEACHER_YEARS = 3
@@ -269,6 +271,8 @@ class Person(models.Model):
     phone = models.CharField(_("телефон"), max_length=50, blank=True)
     consent_date = models.DateField(_("дата согласия на обработку персональных данных"), null=True, blank=True)
     consent_document = models.CharField(_("документ о согласии"), max_length=255, blank=True)
+    consent_withdrawn_on = models.DateField(_("дата отзыва согласия"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("обезличен"), null=True, blank=True, editable=False)
     full_name_search = models.GeneratedField(
         expression=normalised_name_expression(), output_field=models.TextField(), db_persist=True
     )
@@ -951,3 +955,12 @@ class ImportBatch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:import_preview", args=[self.pk])
+
+
+# Accounts: who created, deactivated or renamed an account, and when (never the password hash).
+register(
+    get_user_model(),
+    app="registry",
+    table_name="registry_historicaluser",
+    excluded_fields=["password", "last_login"],
+)

@@ -141,11 +141,14 @@ def _read_csv(content: bytes) -> list[tuple[int, list]]:
         raise SpreadsheetError(_("Это не таблица. Загрузите файл .xlsx или .csv."))
     sample = text[:4096]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
+        sniffed = csv.Sniffer().sniff(sample, delimiters=";,\t")
+        delimiter, skip_spaces = sniffed.delimiter, sniffed.skipinitialspace
     except csv.Error:
-        dialect = csv.excel
-        dialect.delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    return _numbered_rows(csv.reader(io.StringIO(text), dialect))
+        delimiter, skip_spaces = (";" if sample.count(";") >= sample.count(",") else ","), False
+    # Only the delimiter is guessed. The quote is always «"», doubled inside a cell, as Excel and
+    # LibreOffice write it: the sniffer takes an apostrophe in a cell (О'Нил) for the quote character
+    # and then reads every «"» of the file as data.
+    return _numbered_rows(csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=skip_spaces))
 
 
 def _locate_table(numbered_rows: list[tuple[int, list]], merged: list, is_header) -> Table:
@@ -179,8 +182,13 @@ def _locate_table(numbered_rows: list[tuple[int, list]], merged: list, is_header
 
 
 def clean_text(value) -> str:
-    """A cell as text: whole numbers without «.0», spaces collapsed."""
+    """A cell as text: whole numbers without «.0», spaces collapsed, NUL characters dropped.
+
+    An xlsx cell can carry NUL as the escape ``_x0000_``; PostgreSQL cannot store it in text.
+    """
     if value.__class__ is str:  # the common case first: an import calls this for every cell
+        if "\x00" in value:
+            value = value.replace("\x00", "")
         return " ".join((value.replace("\xa0", " ") if "\xa0" in value else value).split())
     if value is None:
         return ""

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import imports, mentoring, people
+from .views import accounts, imports, mentoring, people
 
 
 class ProfileKindConverter:
@@ -29,9 +29,14 @@ urlpatterns = [
     path("people/new/", people.person_create, name="person_create"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", people.person_update, name="person_update"),
+    path("people/<int:pk>/personal-data.xlsx", people.person_data_export, name="person_data_export"),
+    path("people/<int:pk>/withdraw/", people.person_withdraw, name="person_withdraw"),
     path("people/<int:pk>/<profile:kind>/", people.profile_edit, name="profile_edit"),
     path("people/<int:pk>/<profile:kind>/consent/", people.consent_scan, name="consent_scan"),
     path("curators/", people.curator_list, name="curator_list"),
+    path("users/", accounts.account_list, name="account_list"),
+    path("users/new/", accounts.account_create, name="account_create"),
+    path("users/<int:pk>/active/", accounts.account_active, name="account_active"),
     path("vocabularies/", people.vocabulary_list, name="vocabulary_list"),
     path("import/", imports.import_upload, name="import_upload"),
     path("import/template.xlsx", imports.import_template, name="import_template"),

@@ -46,6 +46,12 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:person_export": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:profile_edit": ("teacher_mentor", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
     "registry:consent_scan": ("teacher_scan", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:person_data_export": ("teacher", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:person_withdraw": ("teacher", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    # Accounts: the municipality's coordinator and head, a school's director, the admin.
+    "registry:account_list": (None, [302, 200, 200, 200, 403, 403, 403, 200, 403, 200]),
+    "registry:account_create": (None, [302, 200, 200, 200, 403, 403, 403, 200, 403, 200]),
+    "registry:account_active": ("mentor_account", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "registry:curator_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:vocabulary_list": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
     "registry:import_upload": (None, [302, 200, 200, 200, 200, 403, 403, 200, 200, 200]),
@@ -151,6 +157,8 @@ def url_kwargs(target: str | None, demo: dict, media_root) -> dict:
         profile, _ = MentorProfile.objects.get_or_create(person=demo["teacher"])
         profile.consent_scan.save("scan.pdf", ContentFile(b"%PDF-1.4 consent"), save=True)
         return {"pk": demo["teacher"].pk, "kind": "mentor"}
+    if target == "mentor_account":
+        return {"pk": demo["users"]["mentor"].pk}
     if target == "activity":
         return {"pk": demo["program"].pk, "activity_pk": demo["activity"].pk}
     if target in {"roadmap", "roadmap_item", "roadmap_evidence"}:
@@ -203,3 +211,44 @@ def test_mentor_and_mentee_cannot_edit_even_their_own_record(client, demo, role)
     client.force_login(demo["users"][role])
     response = client.get(reverse("registry:person_update", args=[demo["own"][role].pk]))
     assert response.status_code == 403
+
+
+# POST-only URLs, posted empty by those who must not reach the object: nothing they could
+# change, so the answer is decided before any form is read. In-scope posts have their own tests.
+POST_MATRIX: dict[str, tuple[str, dict[str, int]]] = {
+    "registry:import_confirm": ("curator_batch", {"anonymous": 302, "director2": 404, "curator2": 404}),
+    "registry:group_consents": ("group", {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 403}),
+    "registry:group_end": ("group", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
+    "registry:program_from_bank": ("group", {"anonymous": 302, "director2": 404, "curator2": 404}),
+    "registry:program_result": ("program", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
+    "registry:program_to_bank": ("program", {"anonymous": 302, "director2": 404, "curator2": 404}),
+    "registry:activity_mark": ("activity", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
+    "registry:account_active": ("mentor_account", {"anonymous": 302, "director2": 404, "curator": 403, "mentor": 403}),
+    "roadmaps:roadmap_import_confirm": ("roadmap_batch", {"anonymous": 302, "curator": 404, "coordinator": 404}),
+    "roadmaps:roadmap_submit": ("roadmap", {"anonymous": 302, "director": 404, "curator": 404, "mentor": 404}),
+    "roadmaps:roadmap_approve": ("roadmap", {"anonymous": 302, "director": 404, "curator": 404}),
+    "roadmaps:roadmap_return": ("roadmap", {"anonymous": 302, "director": 404, "curator": 404}),
+    "roadmaps:roadmap_revise": ("roadmap", {"anonymous": 302, "director": 404, "curator": 404}),
+    "monitoring:period_submit": ("period_school1", {"anonymous": 302, "director2": 404, "curator2": 404}),
+    "monitoring:period_remind": ("period", {"anonymous": 302, "director": 403, "curator": 403}),
+    "monitoring:period_conclusions": ("period", {"anonymous": 302, "director": 403, "curator": 403}),
+    "monitoring:questionnaire_create": (None, {"anonymous": 302, "curator": 403, "mentor": 403}),
+}
+POST_CASES = [(name, role, status) for name, (_, roles) in POST_MATRIX.items() for role, status in roles.items()]
+
+
+def test_every_post_only_url_has_a_post_row():
+    post_only = {name for name, (_, statuses) in MATRIX.items() if statuses[1:] == [405] * (len(ROLES) - 1)}
+    post_only.discard("logout")
+    assert post_only <= set(POST_MATRIX), sorted(post_only - set(POST_MATRIX))
+
+
+@pytest.mark.parametrize(("url_name", "role", "expected"), POST_CASES, ids=[f"{n}-{r}" for n, r, _ in POST_CASES])
+def test_out_of_scope_post_is_refused_and_changes_nothing(client, demo, settings, tmp_path, url_name, role, expected):
+    settings.MEDIA_ROOT = tmp_path
+    target, _ = POST_MATRIX[url_name]
+    kwargs = url_kwargs(target, demo, tmp_path)
+    if role != "anonymous":
+        client.force_login(demo["users"][role])
+    response = client.post(reverse(url_name, kwargs=kwargs), {})
+    assert response.status_code == expected

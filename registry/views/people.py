@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
@@ -21,6 +21,7 @@ from ..forms import (
     OrganisationForm,
     PersonForm,
     VocabularyTermForm,
+    WithdrawalForm,
 )
 from ..models import (
     Membership,
@@ -34,6 +35,7 @@ from ..models import (
     scope_of,
     young_teacher_threshold,
 )
+from ..personal_data import PersonalDataExport, withdraw_consent
 
 
 def _page(request, queryset):
@@ -227,6 +229,7 @@ def person_detail(request, pk: int):
             "groups": groups,
             "can_edit": Person.objects.manageable_by(request.user).filter(pk=pk).exists(),
             "history": person_log(person),
+            "is_own": person.pk in scope_of(request.user).person_ids,
         },
     )
 
@@ -312,3 +315,29 @@ def vocabulary_list(request):
         return redirect("registry:vocabulary_list")
     terms = VocabularyTerm.objects.visible_to(request.user).select_related("municipality")
     return render(request, "registry/vocabulary_list.html", {"form": form, "terms": terms})
+
+
+def person_data_export(request, pk: int):
+    """Everything the portal holds on a person: for those who manage the card, and for the person."""
+    person = get_person_for(request.user, pk)
+    own = person.pk in scope_of(request.user).person_ids
+    if not own and not Person.objects.manageable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied
+    filename, content_type, content = PersonalDataExport().render(person)
+    return attachment_response(filename, content_type, content, fallback=f"personal-data-{person.pk}.xlsx")
+
+
+@require_http_methods(["GET", "POST"])
+def person_withdraw(request, pk: int):
+    """Consent withdrawn: the card is anonymised, the counts stay."""
+    person = get_person_for(request.user, pk, write=True)
+    form = WithdrawalForm(request.POST or None)
+    if form.is_valid():
+        try:
+            withdraw_consent(user=request.user, person=person, withdrawn_on=form.cleaned_data["withdrawn_on"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Согласие отозвано, данные педагога обезличены."))
+            return redirect(person)
+    return render(request, "registry/person_withdraw.html", {"person": person, "form": form})

@@ -13,36 +13,52 @@ from pypdf import PdfReader
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_coordinator_opens_a_period_curator_submits_coordinator_concludes_and_downloads(demo, page, sign_in, tmp_path):
+def test_coordinator_opens_a_period_curator_submits_coordinator_concludes_and_downloads(
+    demo, page, sign_in, axe, tmp_path
+):
     today = timezone.localdate()
     sign_in("coordinator")
+    axe(page)
     page.get_by_role("link", name="Мониторинг").click()
     expect(page.get_by_test_id("summary")).to_contain_text("Доля организаций, реализующих наставничество")
+    axe(page)
     page.get_by_role("link", name="Периоды мониторинга").click()
+    axe(page)
     page.get_by_role("link", name="Открыть период").click()
+    axe(page)
+    # The empty form comes back with its errors: that state has to be accessible too.
+    page.get_by_role("button", name="Открыть период").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    axe(page)
     page.get_by_label("Название").fill("Муниципальный мониторинг, декабрь 2026")
     page.get_by_label("Начало отчётного периода").fill((today - datetime.timedelta(days=200)).isoformat())
     page.get_by_label("Конец отчётного периода").fill(today.isoformat())
     page.get_by_label("Срок сдачи отчётов").fill((today + datetime.timedelta(days=7)).isoformat())
     page.get_by_role("button", name="Открыть период").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Муниципальный мониторинг, декабрь 2026")
+    axe(page)
     period_url = page.url
     page.get_by_role("button", name="Выйти").click()
 
     sign_in("curator")
     page.goto(period_url)
+    axe(page)
     page.get_by_label("Как идёт наставничество").fill("Все молодые педагоги закреплены за наставниками.")
     page.get_by_label("Лучшая практика, которой готовы поделиться").fill("Школа молодого педагога")
     page.get_by_role("button", name="Сдать отчёт").click()
     expect(page.get_by_test_id("submitted")).to_contain_text("Отчёт сдан")
+    axe(page)
     page.get_by_role("button", name="Выйти").click()
 
     sign_in("coordinator")
     page.goto(period_url)
     expect(page.get_by_test_id("statuses")).to_contain_text(demo["school1"].short_name)
+    axe(page)
     page.get_by_role("textbox", name="Выводы").fill("Наставничество развёрнуто в школе № 1; остальным нужна помощь.")
     page.get_by_role("textbox", name="Предложения").fill("Провести семинар для кураторов.")
     page.get_by_role("button", name="Сохранить").click()
+    expect(page.get_by_text("Выводы и предложения сохранены.")).to_be_visible()
+    axe(page)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Аналитическая справка (PDF)").click()
     path = tmp_path / "report.pdf"

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_curator_forms_a_pair_writes_a_program_prints_the_order_and_the_mentor_marks_progress(
-    demo, page, sign_in, tmp_path
+    demo, page, sign_in, axe, tmp_path
 ):
     today = timezone.localdate()
     school = demo["school1"]
@@ -40,23 +40,34 @@ def test_curator_forms_a_pair_writes_a_program_prints_the_order_and_the_mentor_m
 
     sign_in("curator")
     page.get_by_role("link", name="Пары и группы").click()
+    axe(page)
     page.get_by_role("link", name="Подобрать наставника").click()
+    axe(page)
     page.get_by_label("Наставляемый").select_option(label=f"{mentee.full_name} — {mentee.position}")
     page.get_by_role("button", name="Подобрать").click()
     expect(page.get_by_test_id("proposals")).to_contain_text(mentor.full_name)
+    axe(page)
     page.get_by_role("link", name=f"Сформировать пару с наставником {mentor.full_name}").click()
+    axe(page)
 
     page.get_by_label("Дата начала").fill(today.isoformat())
     page.get_by_label("Плановая дата окончания").fill((today + datetime.timedelta(days=240)).isoformat())
     page.get_by_role("button", name="Сформировать").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Наставническая пара: {mentor.short_name}")
+    axe(page)
 
     page.get_by_label(f"Согласие наставника {mentor.full_name}").fill(today.isoformat())
     page.get_by_label(f"Согласие наставляемого {mentee.full_name}").fill(today.isoformat())
     page.get_by_role("button", name="Сохранить согласия").click()
     expect(page.get_by_text("Согласия сохранены.")).to_be_visible()
+    axe(page)
 
     page.get_by_role("link", name="Составить программу").click()
+    axe(page)
+    # Saved empty, the program form comes back with its errors: that state has to be accessible too.
+    page.get_by_role("button", name="Сохранить программу").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    axe(page)
     page.get_by_label("Название программы").fill("Первые шаги в профессии")
     page.get_by_label("Цели и задачи").fill("Освоить подготовку и проведение урока")
     rows = page.get_by_test_id("activity-row")
@@ -67,13 +78,16 @@ def test_curator_forms_a_pair_writes_a_program_prints_the_order_and_the_mentor_m
         row.get_by_label("Ответственный").fill("Наставник")
     page.get_by_role("button", name="Сохранить программу").click()
     expect(page.get_by_test_id("progress")).to_contain_text("Выполнено 0% (0 из 3)")
+    axe(page)
 
     page.get_by_role("link", name="Пары и группы").click()
     page.get_by_role("link", name="Издать приказ").click()
+    axe(page)
     page.get_by_label("Номер приказа").fill("77-о")
     page.get_by_label(f"{mentor.full_name} → {mentee.full_name}").check()
     page.get_by_role("button", name="Издать приказ").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Приказ № 77-о")
+    axe(page)
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Скачать приказ (PDF)").click()
     path = tmp_path / "order.pdf"
@@ -85,13 +99,19 @@ def test_curator_forms_a_pair_writes_a_program_prints_the_order_and_the_mentor_m
     page.get_by_role("button", name="Выйти").click()
 
     sign_in(mentor_user.username)
+    axe(page)
     page.get_by_role("link", name="Пары и группы").click()
+    axe(page)
     page.get_by_role("link", name=mentor.short_name).click()
+    axe(page)
     page.get_by_role("link", name="Первые шаги в профессии").click()
+    axe(page)
     first = page.get_by_test_id("activity").first
     first.get_by_text("Отметить выполнение").click()
+    axe(page)
     first.get_by_label("Дата выполнения").fill(today.isoformat())
     first.get_by_label("Отметка").fill("Провели диагностику, составили план")
     first.get_by_role("button", name="Сохранить отметку").click()
     expect(page.get_by_test_id("progress")).to_contain_text("Выполнено 33% (1 из 3)")
+    axe(page)
     expect(page.get_by_role("link", name="Редактировать")).to_have_count(0)

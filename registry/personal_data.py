@@ -1,0 +1,260 @@
+"""A teacher's personal data under 152-ФЗ: everything the portal holds on them, and its removal.
+
+``PersonalDataExport`` answers a subject access request (art. 14): one workbook with the card,
+the bank entries, every pair and program they took part in, their accounts and the history
+of changes.
+
+``withdraw_consent`` carries out a withdrawal of consent (art. 9 §2, art. 21 §5): the person
+stays as a row, so pairs, programs and the counts of past and present reports keep adding up,
+but everything that names or reaches them is replaced or erased: names, contacts, free text
+about them, consent scans, their accounts, the history that still holds the old values, and
+uploaded import files not yet confirmed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from .audit import person_log, purge_history, record_history
+from .exporters import XLSX, XlsxSheet, save, terms_text
+from .models import (
+    ImportBatch,
+    Membership,
+    MenteeProfile,
+    MentoringGroup,
+    MentorProfile,
+    Person,
+    ProfileStatus,
+    Program,
+)
+
+logger = logging.getLogger("portal.personal_data")
+
+ANONYMISED_LAST_NAME = "Обезличено"
+
+
+def _yes(value: bool) -> str:
+    return "да" if value else "нет"
+
+
+class PersonalDataExport:
+    """All the portal holds on one person, as a workbook of labelled sheets."""
+
+    name = "personal-data"
+
+    def render(self, person: Person) -> tuple[str, str, bytes]:
+        workbook = Workbook(write_only=True)
+        card = XlsxSheet(workbook, "Сведения", [40, 70])
+        card.append(["Сведение", "Значение"], bold=True)
+        for label, value in (
+            ("Фамилия", person.last_name),
+            ("Имя", person.first_name),
+            ("Отчество", person.middle_name),
+            ("Организация", person.organisation.full_name),
+            ("Должность", person.position),
+            ("Предметы", ", ".join(subject.name for subject in person.subjects.all())),
+            ("Квалификационная категория", person.get_qualification_category_display()),
+            ("Педагогический стаж с", person.teaching_since),
+            ("Электронная почта", person.email),
+            ("Телефон", person.phone),
+            ("Согласие на обработку персональных данных", person.consent_date),
+            ("Документ о согласии", person.consent_document),
+            ("Согласие отозвано", person.consent_withdrawn_on),
+            ("Карточка создана", timezone.localtime(person.created_at).replace(tzinfo=None)),
+            ("Карточка изменена", timezone.localtime(person.updated_at).replace(tzinfo=None)),
+        ):
+            card.append([label, value])
+
+        mentor = MentorProfile.objects.filter(person=person).prefetch_related("competencies", "achievements").first()
+        sheet = XlsxSheet(workbook, "Банк наставников", [40, 70])
+        sheet.append(["Сведение", "Значение"], bold=True)
+        if mentor:
+            for label, value in (
+                ("Компетенции", terms_text(mentor.competencies.all(), mentor.competencies_text)),
+                ("Достижения", terms_text(mentor.achievements.all(), mentor.achievements_text)),
+                ("Наставляемых одновременно", mentor.capacity),
+                ("Открытое наставничество", _yes(mentor.open_mentoring)),
+                ("Согласие быть наставником", mentor.consent_date),
+                ("Скан согласия", _yes(bool(mentor.consent_scan))),
+                ("Статус", mentor.get_status_display()),
+            ):
+                sheet.append([label, value])
+        else:
+            sheet.append(["В банке наставников не состоит", ""])
+
+        mentee = MenteeProfile.objects.filter(person=person).prefetch_related("requests").first()
+        sheet = XlsxSheet(workbook, "Банк наставляемых", [40, 70])
+        sheet.append(["Сведение", "Значение"], bold=True)
+        if mentee:
+            for label, value in (
+                ("Категория", mentee.get_category_display()),
+                ("Запросы", terms_text(mentee.requests.all(), mentee.requests_text)),
+                ("Согласие на участие", mentee.consent_date),
+                ("Скан согласия", _yes(bool(mentee.consent_scan))),
+                ("Статус", mentee.get_status_display()),
+            ):
+                sheet.append([label, value])
+        else:
+            sheet.append(["В банке наставляемых не состоит", ""])
+
+        sheet = XlsxSheet(workbook, "Наставничество", [16, 36, 30, 30, 16, 14, 14, 14, 20, 40, 20])
+        sheet.append(
+            [
+                "Роль",
+                "Организация",
+                "Наставник",
+                "Форма",
+                "Статус",
+                "Начало",
+                "Окончание (план)",
+                "Окончание",
+                "Приказ",
+                "Программа",
+                "Статус программы",
+            ],
+            bold=True,
+        )
+        groups = (
+            MentoringGroup.objects.filter(Q(mentor=person) | Q(participations__mentee=person))
+            .select_related("organisation", "mentor", "order", "program")
+            .distinct()
+            .order_by("start_date", "pk")
+        )
+        for group in groups:
+            program = getattr(group, "program", None)
+            sheet.append(
+                [
+                    "наставник" if group.mentor_id == person.pk else "наставляемый",
+                    group.organisation.short_name,
+                    group.mentor.full_name,
+                    group.get_form_display(),
+                    group.get_status_display(),
+                    group.start_date,
+                    group.planned_end_date,
+                    group.ended_on,
+                    str(group.order) if group.order_id else "",
+                    program.title if program else "",
+                    program.get_status_display() if program else "",
+                ]
+            )
+
+        sheet = XlsxSheet(workbook, "Учётные записи", [24, 60, 12, 18, 18])
+        sheet.append(["Имя пользователя", "Роли", "Действует", "Последний вход", "Создана"], bold=True)
+        users = get_user_model().objects.filter(memberships__person=person).distinct().prefetch_related("memberships")
+        for user in users:
+            sheet.append(
+                [
+                    user.username,
+                    "; ".join(m.get_role_display() for m in user.memberships.all()),
+                    _yes(user.is_active),
+                    timezone.localtime(user.last_login).replace(tzinfo=None) if user.last_login else "",
+                    timezone.localtime(user.date_joined).replace(tzinfo=None),
+                ]
+            )
+
+        sheet = XlsxSheet(workbook, "История изменений", [18, 28, 36, 90])
+        sheet.append(["Когда", "Кто", "Что", "Изменения"], bold=True)
+        for entry in person_log(person):
+            sheet.append(
+                [
+                    timezone.localtime(entry.at).replace(tzinfo=None),
+                    entry.user,
+                    f"{entry.subject}: {entry.action}",
+                    "; ".join(
+                        f"{change.label}: {change.old + ' → ' if change.old else ''}{change.new}"
+                        for change in entry.changes
+                    ),
+                ]
+            )
+        return f"Персональные данные {person.short_name}.xlsx", XLSX, save(workbook)
+
+
+@transaction.atomic
+def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
+    """Record the withdrawal and anonymise the person; refused while they are in a live pair."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if person.anonymised_at:
+        raise ValidationError(_("Данные этого педагога уже обезличены."))
+    if withdrawn_on > timezone.localdate():
+        raise ValidationError({"withdrawn_on": _("Дата отзыва согласия не может быть в будущем.")})
+    live = MentoringGroup.objects.filter(
+        Q(mentor=person) | Q(participations__mentee=person),
+        status__in=[MentoringGroup.Status.DRAFT, MentoringGroup.Status.ACTIVE],
+    )
+    if live.exists():
+        raise ValidationError(
+            _(
+                "Педагог участвует в действующей паре или в паре, которая готовится к приказу. "
+                "Сначала прекратите её с причиной «отзыв согласия» или удалите из неё педагога, "
+                "затем обезличьте данные."
+            )
+        )
+    person.last_name = ANONYMISED_LAST_NAME
+    person.first_name = f"№ {person.pk}"
+    person.middle_name = ""
+    person.email = ""
+    person.phone = ""
+    person.consent_date = None
+    person.consent_document = ""
+    person.consent_withdrawn_on = withdrawn_on
+    person.anonymised_at = timezone.now()
+    person.save()
+
+    for model in (MentorProfile, MenteeProfile):
+        profile = model.objects.filter(person=person).first()
+        if profile is None:
+            continue
+        if profile.consent_scan:
+            profile.consent_scan.delete(save=False)
+        profile.consent_date = None
+        profile.status = ProfileStatus.LEFT
+        if model is MentorProfile:
+            profile.competencies_text = profile.achievements_text = ""
+        else:
+            profile.requests_text = ""
+        profile.save()
+    # The mentee's own words about themselves; the program itself is the school's work.
+    Program.objects.filter(group__participations__mentee=person).update(mentee_self_assessment="")
+
+    accounts = list(get_user_model().objects.filter(memberships__person=person).distinct())
+    for account in accounts:
+        account.username = f"obezlicheno-{account.pk}"
+        account.first_name = account.last_name = account.email = ""
+        account.is_active = False
+        account.set_unusable_password()
+        account.save()
+    Membership.objects.filter(person=person).update(phone="")
+
+    # Uploaded files that may still hold the name: previews nobody confirmed, in the person's reach.
+    organisation = person.organisation
+    ImportBatch.objects.filter(
+        status=ImportBatch.Status.PREVIEWED,
+        user__memberships__in=Membership.objects.filter(
+            Q(organisation=organisation) | Q(municipality_id=organisation.municipality_id)
+        ),
+    ).delete()
+
+    # History still holds the old values: drop it, and start again from the anonymised state.
+    purge_history(Person, [person.pk])
+    profile_ids = {
+        model: list(model.objects.filter(person=person).values_list("pk", flat=True))
+        for model in (MentorProfile, MenteeProfile)
+    }
+    for model, ids in profile_ids.items():
+        purge_history(model, ids)
+    purge_history(Membership, Membership.objects.filter(person=person).values_list("pk", flat=True))
+    purge_history(get_user_model(), [account.pk for account in accounts])
+    reason = _("Согласие отозвано, данные обезличены")
+    record_history(Person, [person.pk], "~", user, reason)
+    for model, ids in profile_ids.items():
+        record_history(model, ids, "~", user, reason)
+    logger.info("person %s anonymised by %s", person.pk, user)
+    return person

@@ -1,0 +1,124 @@
+"""152-ФЗ: what the portal holds on a person comes out in one file; a withdrawn consent anonymises them."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from monitoring.services import live_data
+from registry.models import ImportBatch, MentoringGroup, Person, Role
+from registry.services import group_complete
+from tests.factories import make_user
+from tests.registry.test_mentoring import consented, create, issue, school  # noqa: F401 (fixture)
+from tests.utils import form_data, page_text
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+def workbook(response):
+    return load_workbook(io.BytesIO(response.content))
+
+
+def test_the_export_holds_the_card_the_pairs_the_accounts_and_the_history(client, demo):
+    mentor = demo["own"]["mentor"]
+    client.force_login(demo["users"]["curator"])
+    response = client.get(reverse("registry:person_data_export", args=[mentor.pk]))
+    assert response.status_code == 200
+    book = workbook(response)
+    assert book.sheetnames == [
+        "Сведения",
+        "Банк наставников",
+        "Банк наставляемых",
+        "Наставничество",
+        "Учётные записи",
+        "История изменений",
+    ]
+    card = {row[0]: row[1] for row in book["Сведения"].iter_rows(min_row=2, values_only=True)}
+    assert card["Фамилия"] == mentor.last_name
+    pairs = list(book["Наставничество"].iter_rows(min_row=2, values_only=True))
+    assert any(row[0] == "наставник" and row[4] == "Действует" for row in pairs)
+    accounts = [row[0] for row in book["Учётные записи"].iter_rows(min_row=2, values_only=True)]
+    assert accounts == ["mentor"]
+
+
+def test_a_mentor_downloads_their_own_data_but_nobody_elses(client, demo):
+    client.force_login(demo["users"]["mentor"])
+    assert client.get(reverse("registry:person_data_export", args=[demo["own"]["mentor"].pk])).status_code == 200
+    assert client.get(reverse("registry:person_data_export", args=[demo["teacher"].pk])).status_code == 404
+    client.force_login(demo["users"]["curator2"])
+    assert client.get(reverse("registry:person_data_export", args=[demo["own"]["mentor"].pk])).status_code == 404
+
+
+def test_withdrawal_is_refused_while_the_person_is_in_a_live_pair(client, demo):
+    mentor = demo["own"]["mentor"]
+    client.force_login(demo["users"]["curator"])
+    url = reverse("registry:person_withdraw", args=[mentor.pk])
+    response = client.post(url, form_data(client.get(url)) | {"confirm": "on"})
+    assert "Педагог участвует в действующей паре" in page_text(response)
+    assert Person.objects.get(pk=mentor.pk).last_name == mentor.last_name
+
+    response = client.post(url, form_data(client.get(url)))
+    assert "Подтвердите, что данные будут обезличены безвозвратно" in page_text(response)
+
+
+def test_withdrawal_anonymises_everything_that_names_the_person_and_keeps_the_counts(
+    client,
+    school,  # noqa: F811
+    settings,
+    tmp_path,
+):
+    settings.MEDIA_ROOT = tmp_path
+    group = consented(create(school, mentees=school["mentees"][:1]))
+    issue(school, [group])
+    group_complete(user=school["curator"], group=group, ended_on=TODAY)
+    mentee = school["mentees"][0]
+    mentee.email, mentee.phone = "zaytseva@example.ru", "8-900-123-45-67"
+    mentee.save()
+    own_account = make_user(Role.MENTEE, mentee)
+    own_account.first_name, own_account.last_name = "Алёна", "Зайцева"
+    own_account.save()
+    pending = ImportBatch.objects.create(user=school["curator"], file_name="staff.xlsx", content=b"Zaytseva")
+    before = live_data([school["organisation"]]).total
+
+    client.force_login(school["curator"])
+    url = reverse("registry:person_withdraw", args=[mentee.pk])
+    response = client.post(url, form_data(client.get(url)) | {"confirm": "on", "withdrawn_on": TODAY.isoformat()})
+    assert response.status_code == 302, page_text(response)
+
+    mentee = Person.objects.get(pk=mentee.pk)
+    assert (mentee.last_name, mentee.first_name, mentee.middle_name) == ("Обезличено", f"№ {mentee.pk}", "")
+    assert (mentee.email, mentee.phone, mentee.consent_date) == ("", "", None)
+    assert mentee.consent_withdrawn_on == TODAY and mentee.anonymised_at
+    profile = mentee.mentee_profile
+    assert profile.requests_text == "" and profile.consent_date is None
+    # The history no longer holds the old name: one record of the anonymised state remains.
+    assert [record.last_name for record in mentee.history.all()] == ["Обезличено"]
+    assert not mentee.mentee_profile.history.filter(requests_text__gt="").exists()
+    own_account.refresh_from_db()
+    assert not own_account.is_active and own_account.last_name == "" and "Зайцева" not in own_account.username
+    assert not own_account.has_usable_password()
+    assert not ImportBatch.objects.filter(pk=pending.pk).exists()
+
+    # The pair and its program stay: the report's counts of pairs and programs do not move.
+    assert MentoringGroup.objects.get(pk=group.pk).participations.get().mentee_id == mentee.pk
+    after = live_data([school["organisation"]]).total
+    for key in ("workers", "involved", "pairs", "groups", "programs_completed", "ended_early"):
+        assert after[key] == before[key], key
+    assert after["mentees"] == before["mentees"] - 1  # no longer in the bank of mentees
+
+    page = page_text(client.get(mentee.get_absolute_url()))
+    assert "данные обезличены" in page and "Зайцева" not in page
+    assert "Отзыв согласия" not in page
+
+
+def test_another_schools_curator_cannot_withdraw(client, demo):
+    client.force_login(demo["users"]["curator2"])
+    url = reverse("registry:person_withdraw", args=[demo["teacher"].pk])
+    assert client.post(url, {"confirm": "on", "withdrawn_on": datetime.date.today().isoformat()}).status_code == 404
+    assert Person.objects.get(pk=demo["teacher"].pk).anonymised_at is None
