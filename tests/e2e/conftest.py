@@ -213,8 +213,19 @@ def page(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(15000)
     page.a11y_log = log
+    # Whatever the Content-Security-Policy blocked would be broken for users: fail on it.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert not blocked, "The Content-Security-Policy blocked: " + "; ".join(blocked)
     failures = replay_violations(browser, live_server.url, log)
     if failures:
         pytest.fail("Pages as the journey loaded them: " + format_violations(failures), pytrace=False)
