@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format venv bench bench-data clean backup restore
+.PHONY: run test lint format venv bench bench-data bench-load clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -43,6 +43,10 @@ bench-data: $(STAMP)
 bench: bench-data
 	DJANGO_DEBUG=1 $(BIN)/python bench/run.py
 	DJANGO_DEBUG=1 $(BIN)/python bench/monitoring_bench.py
+
+# 50 simulated users on gunicorn in production mode; see bench/README.md.
+bench-load: bench-data
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 # pg_dump of the configured database into var/backups/; `make restore FILE=...` reads it back (NOINPUT=1: no question).
 backup: $(STAMP)
