@@ -42,7 +42,7 @@ import scenario  # bench/ itself is on the path, the repository root may not be
 
 ACCOUNTS: dict[str, list[str]] = json.loads(os.environ.get("LOAD_ACCOUNTS", "{}"))
 USERS: dict[str, int] = json.loads(os.environ.get("LOAD_USERS", "{}"))
-THINK = tuple(float(value) for value in os.environ.get("LOAD_THINK", "1,3").split(","))
+THINK = tuple(float(value) for value in os.environ.get("LOAD_THINK", "3,8").split(","))
 DURATION = float(os.environ.get("LOAD_DURATION", "60"))
 SAMPLES: list[dict] = []
 _pools = {role: itertools.cycle(logins) for role, logins in ACCOUNTS.items() if logins}
@@ -132,6 +132,8 @@ class PortalUser(HttpUser):
             _all_signed_in.set()
             gevent.spawn_later(DURATION, self.environment.runner.quit)
         _all_signed_in.wait()
+        # People do not all click at the same instant: each starts within one think time.
+        gevent.sleep(self.rng.uniform(0, THINK[1]))
 
     def sign_in(self):
         try:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from registry.concurrency import save_or_stale
 from registry.exporters import attachment_response
 from registry.models import Municipality, Organisation, Person, scope_of
 from registry.services import form_errors
@@ -147,8 +148,7 @@ def readiness_edit(request, pk: int):
     organisation = get_school_for(request.user, pk, write=True)
     instance = Readiness.objects.filter(organisation=organisation).first() or Readiness(organisation=organisation)
     form = ReadinessForm(request.POST or None, instance=instance)
-    if form.is_valid():
-        form.save()
+    if form.is_valid() and save_or_stale(form):
         messages.success(request, _("Чек-лист сохранён."))
         return redirect("monitoring:school_dashboard", pk=organisation.pk)
     return render(request, "monitoring/readiness_form.html", {"form": form, "organisation": organisation})

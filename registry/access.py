@@ -33,4 +33,7 @@ def get_person_for(user, pk: int, *, write: bool = False) -> Person:
         raise Http404 from None
     if write and not Person.objects.manageable_by(user).filter(pk=pk).exists():
         raise PermissionDenied
+    if write and person.anonymised_at:
+        # Consent withdrawn: the card is kept for the counts only and is no longer edited.
+        raise PermissionDenied
     return person

@@ -21,6 +21,9 @@ from .models import ORGANISATION_ROLES, PERSON_ROLES, Membership, Municipality, 
 
 logger = logging.getLogger("portal.accounts")
 
+# Account names given to anonymised people (registry.personal_data); nobody may take one.
+ANONYMISED_ACCOUNT_PREFIX = "obezlicheno-"
+
 # What each role may grant, narrowest last. Equal roles are not wider, so they are grantable.
 GRANTS = {
     Role.HEAD: (Role.HEAD, Role.COORDINATOR, Role.DIRECTOR, Role.CURATOR, Role.MENTOR, Role.MENTEE),
@@ -135,6 +138,8 @@ class AccountForm(forms.Form):
 
     def clean_username(self):
         username = self.cleaned_data["username"]
+        if username.lower().startswith(ANONYMISED_ACCOUNT_PREFIX):
+            raise forms.ValidationError(_("Такие имена зарезервированы для обезличенных учётных записей."))
         if get_user_model().objects.filter(username__iexact=username).exists():
             raise forms.ValidationError(_("Такое имя пользователя уже занято."))
         return username

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.apps import apps
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
 from django.db.models import ForeignKey, Model, QuerySet
 from django.utils import timezone
@@ -76,10 +78,14 @@ class Entry:
 
 
 def _fields(history_model) -> list:
+    """The fields a reader is shown: those with a Russian label; links and counters without one
+    (the activity's program, the item's revision) are plumbing, not content."""
     return [
         f
         for f in history_model._meta.concrete_fields
-        if f.name not in HISTORY_FIELDS and f.name not in SILENT_FIELDS and not f.name.endswith("_ptr")
+        if f.name not in HISTORY_FIELDS
+        and f.name not in SILENT_FIELDS
+        and str(f.verbose_name) != f.name.replace("_", " ")
     ]
 
 
@@ -87,7 +93,11 @@ def _display(f, value, related: dict) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(f, ForeignKey):
-        return str(related.get((f.related_model, value), f"№ {value}"))
+        obj = related.get((f.related_model, value))
+        if obj is None:
+            return f"№ {value}"
+        # People read names, not sign-in names (which would also help someone lock an account).
+        return _user_name(obj) if isinstance(obj, AbstractBaseUser) else str(obj)
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -105,7 +115,7 @@ def _display(f, value, related: dict) -> str:
 def _user_name(user) -> str:
     if user is None:
         return "система"
-    return user.get_full_name() or user.username
+    return user.get_full_name() or "пользователь без имени"
 
 
 def change_log(sources: list[tuple[str, QuerySet]], limit: int = LIMIT) -> list[Entry]:
@@ -118,7 +128,10 @@ def change_log(sources: list[tuple[str, QuerySet]], limit: int = LIMIT) -> list[
     records = []
     for label, queryset in sources:
         history_model = queryset.model
-        rows = list(queryset.select_related("history_user").order_by("id", "history_date", "history_id"))
+        # The newest records only, read in one bounded query; a busy roadmap's thousands of
+        # draft saves are never all loaded for one page view.
+        newest = queryset.select_related("history_user").order_by("-history_date", "-history_id")[: limit * 3]
+        rows = sorted(newest, key=lambda row: (row.id, row.history_date, row.history_id))
         records.append((label, history_model, rows))
     # Foreign keys shown by name: one query per related model, whatever the number of rows.
     wanted: dict = {}
@@ -130,7 +143,9 @@ def change_log(sources: list[tuple[str, QuerySet]], limit: int = LIMIT) -> list[
                 )
     related = {}
     for related_model, pks in wanted.items():
-        for pk, obj in related_model._base_manager.in_bulk(list(pks)).items():
+        # Their names may need their own foreign keys («редакция 2» of which roadmap): joined here.
+        joins = [f.name for f in related_model._meta.concrete_fields if f.many_to_one]
+        for pk, obj in related_model._base_manager.select_related(*joins).in_bulk(list(pks)).items():
             related[(related_model, pk)] = obj
     entries = []
     for label, history_model, rows in records:
@@ -189,8 +204,23 @@ def _merge_bulk(entries: list[Entry]) -> list[Entry]:
 
 
 def purge_history(model, pks) -> None:
-    """Drop the history of rows whose personal data was withdrawn (152-ФЗ, art. 9 §2)."""
-    model.history.model.objects.filter(id__in=list(pks)).delete()
+    """Drop the history of rows whose personal data was withdrawn (152-ФЗ, art. 9 §2),
+    with the many-to-many snapshots that hang off it (those have no database constraint)."""
+    history_model = model.history.model
+    records = history_model.objects.filter(id__in=list(pks))
+    history_ids = list(records.values_list("history_id", flat=True))
+    for candidate in apps.get_models():
+        link = next(
+            (
+                f
+                for f in candidate._meta.concrete_fields
+                if f.name == "history" and f.is_relation and f.related_model is history_model
+            ),
+            None,
+        )
+        if link is not None:
+            candidate._base_manager.filter(history_id__in=history_ids).delete()
+    records.delete()
 
 
 def person_log(person) -> list[Entry]:

@@ -20,6 +20,7 @@ import json
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 STATE_FIELD = "state"
@@ -94,3 +95,15 @@ class GuardedForm:
             if self.state(current) != cleaned.get(STATE_FIELD):
                 raise ValidationError(STALE_MESSAGE, code="stale")
         return cleaned
+
+
+def save_or_stale(form) -> bool:
+    """Save a new record that may be created twice at once (a bank entry, a checklist): the
+    second creation breaks a unique constraint and is answered like a stale edit."""
+    try:
+        with transaction.atomic():
+            form.save()
+    except IntegrityError:
+        form.add_error(None, STALE_MESSAGE)
+        return False
+    return True

@@ -612,6 +612,7 @@ class EndReason(models.TextChoices):
     MENTOR_FAILED_DUTIES = "mentor_failed_duties", _("Неисполнение наставником своих обязанностей")
     INCOMPATIBILITY = "incompatibility", _("Психологическая несовместимость")
     ORGANISATIONAL = "organisational", _("Организационные причины")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Отзыв согласия на обработку персональных данных")
     OTHER = "other", _("Другая причина")
 
 
@@ -770,7 +771,9 @@ class Participation(models.Model):
     """A mentee in a pair or group, with their written consent."""
 
     group = models.ForeignKey(MentoringGroup, on_delete=models.CASCADE, related_name="participations")
-    mentee = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
+    mentee = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="participations", verbose_name=_("наставляемый")
+    )
     consent_date = models.DateField(_("дата согласия наставляемого"), null=True, blank=True)
 
     history = HistoricalRecords()

@@ -14,7 +14,9 @@ uploaded import files not yet confirmed.
 from __future__ import annotations
 
 import logging
+import re
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,9 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from .accounts import ANONYMISED_ACCOUNT_PREFIX
 from .audit import person_log, purge_history, record_history
 from .exporters import XLSX, XlsxSheet, save, terms_text
 from .models import (
+    GroupEvent,
     ImportBatch,
     Membership,
     MenteeProfile,
@@ -177,6 +181,27 @@ class PersonalDataExport:
         return f"Персональные данные {person.short_name}.xlsx", XLSX, save(workbook)
 
 
+def _scrub(text: str, names: list[str]) -> str:
+    """The text with the person's names replaced: notes typed about them stay readable, without them."""
+    for name in names:
+        if len(name) > 1:
+            text = re.sub(rf"\b{re.escape(name)}\w*", ANONYMISED_LAST_NAME, text, flags=re.IGNORECASE)
+    return text
+
+
+def _scrub_rows(queryset, fields: tuple[str, ...], names: list[str]) -> None:
+    """Scrub text fields in place, history tables included, without writing new history."""
+    changed = []
+    for row in queryset.only("pk", *fields):
+        before = [getattr(row, name) for name in fields]
+        for name in fields:
+            setattr(row, name, _scrub(getattr(row, name) or "", names))
+        if before != [getattr(row, name) for name in fields]:
+            changed.append(row)
+    if changed:
+        queryset.model.objects.bulk_update(changed, list(fields))
+
+
 @transaction.atomic
 def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     """Record the withdrawal and anonymise the person; refused while they are in a live pair."""
@@ -193,10 +218,12 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
         raise ValidationError(
             _(
                 "Педагог участвует в действующей паре или в паре, которая готовится к приказу. "
-                "Сначала прекратите её с причиной «отзыв согласия» или удалите из неё педагога, "
+                "Сначала прекратите её досрочно с причиной «Отзыв согласия на обработку персональных данных», "
                 "затем обезличьте данные."
             )
         )
+    names = [name for name in (person.last_name, person.first_name, person.middle_name) if name]
+    old_username_hint = person.last_name
     person.last_name = ANONYMISED_LAST_NAME
     person.first_name = f"№ {person.pk}"
     person.middle_name = ""
@@ -208,12 +235,18 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     person.anonymised_at = timezone.now()
     person.save()
 
+    # Scans: the current ones and every earlier one the history remembers go, once this commits.
+    scans = set()
     for model in (MentorProfile, MenteeProfile):
+        scans.update(
+            name for name in model.history.filter(person_id=person.pk).values_list("consent_scan", flat=True) if name
+        )
         profile = model.objects.filter(person=person).first()
         if profile is None:
             continue
         if profile.consent_scan:
-            profile.consent_scan.delete(save=False)
+            scans.add(profile.consent_scan.name)
+        profile.consent_scan = ""
         profile.consent_date = None
         profile.status = ProfileStatus.LEFT
         if model is MentorProfile:
@@ -221,26 +254,27 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
         else:
             profile.requests_text = ""
         profile.save()
-    # The mentee's own words about themselves; the program itself is the school's work.
-    Program.objects.filter(group__participations__mentee=person).update(mentee_self_assessment="")
+    storage = MentorProfile._meta.get_field("consent_scan").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in scans if storage.exists(name)])
 
-    accounts = list(get_user_model().objects.filter(memberships__person=person).distinct())
-    for account in accounts:
-        account.username = f"obezlicheno-{account.pk}"
-        account.first_name = account.last_name = account.email = ""
-        account.is_active = False
-        account.set_unusable_password()
-        account.save()
-    Membership.objects.filter(person=person).update(phone="")
+    # Pairs and programs stay; what was typed about the person in them is scrubbed of their names,
+    # and the mentee's own words about themselves are removed.
+    groups = MentoringGroup.objects.filter(Q(mentor=person) | Q(participations__mentee=person)).distinct()
+    group_ids = list(groups.values_list("pk", flat=True))
+    for queryset in (MentoringGroup.objects.filter(pk__in=group_ids), MentoringGroup.history.filter(id__in=group_ids)):
+        _scrub_rows(queryset, ("end_note",), names)
+    _scrub_rows(GroupEvent.objects.filter(group_id__in=group_ids), ("note",), names)
+    program_ids = list(Program.objects.filter(group_id__in=group_ids).values_list("pk", flat=True))
+    for queryset in (Program.objects.filter(pk__in=program_ids), Program.history.filter(id__in=program_ids)):
+        _scrub_rows(queryset, PROGRAM_TEXTS, names)
+    as_mentee = Program.objects.filter(group__participations__mentee=person).values_list("pk", flat=True)
+    for queryset in (Program.objects.filter(pk__in=as_mentee), Program.history.filter(id__in=as_mentee)):
+        queryset.update(mentee_self_assessment="")
 
-    # Uploaded files that may still hold the name: previews nobody confirmed, in the person's reach.
-    organisation = person.organisation
-    ImportBatch.objects.filter(
-        status=ImportBatch.Status.PREVIEWED,
-        user__memberships__in=Membership.objects.filter(
-            Q(organisation=organisation) | Q(municipality_id=organisation.municipality_id)
-        ),
-    ).delete()
+    _release_accounts(user, person)
+
+    # Uploads not confirmed that name the person: their stored plan holds the rows as read.
+    ImportBatch.objects.filter(status=ImportBatch.Status.PREVIEWED, plan__icontains=old_username_hint).delete()
 
     # History still holds the old values: drop it, and start again from the anonymised state.
     purge_history(Person, [person.pk])
@@ -250,11 +284,34 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     }
     for model, ids in profile_ids.items():
         purge_history(model, ids)
-    purge_history(Membership, Membership.objects.filter(person=person).values_list("pk", flat=True))
-    purge_history(get_user_model(), [account.pk for account in accounts])
     reason = _("Согласие отозвано, данные обезличены")
     record_history(Person, [person.pk], "~", user, reason)
     for model, ids in profile_ids.items():
         record_history(model, ids, "~", user, reason)
     logger.info("person %s anonymised by %s", person.pk, user)
     return person
+
+
+PROGRAM_TEXTS = ("difficulties", "strengths", "goals", "expected_results", "result", "mentor_assessment")
+
+
+def _release_accounts(actor, person: Person) -> None:
+    """Roles tied to the card go. An account left with no other role is closed and anonymised,
+    unless it belongs to staff or to the actor; an account with other roles keeps them."""
+    memberships = Membership.objects.filter(person=person)
+    accounts = list(get_user_model().objects.filter(memberships__in=memberships).distinct())
+    purge_history(Membership, memberships.values_list("pk", flat=True))
+    memberships.delete()
+    for account in accounts:
+        if account.is_staff or account.is_superuser or account.pk == actor.pk or account.memberships.exists():
+            continue
+        usernames = [account.username]
+        account.username = f"{ANONYMISED_ACCOUNT_PREFIX}{account.pk}"
+        account.first_name = account.last_name = account.email = ""
+        account.is_active = False
+        account.set_unusable_password()
+        account.save()
+        purge_history(get_user_model(), [account.pk])
+        AccessAttempt.objects.filter(username__in=usernames).delete()
+        AccessLog.objects.filter(username__in=usernames).delete()
+        AccessFailureLog.objects.filter(username__in=usernames).delete()

@@ -14,7 +14,7 @@ from registry.exporters import attachment_response
 from registry.models import ImportBatch, Municipality, Organisation, scope_of
 from registry.services import error_text
 
-from .access import can_approve, can_edit, get_roadmap_for, readable_revisions, require
+from .access import can_approve, can_edit, get_roadmap_for, readable_revisions, require, sees_drafts
 from .documents import RoadmapDocument
 from .forms import (
     ApproveForm,
@@ -163,7 +163,7 @@ def roadmap_detail(request, pk: int):
         "can_revise": editor and revision.status == Revision.Status.APPROVED and latest == revision,
         "can_decide": approver and revision.status == Revision.Status.SUBMITTED,
         "version_form": VersionForm(initial={"version": revision.version}),
-        "history": roadmap_log(roadmap, revisions),
+        "history": roadmap_log(request.user, roadmap, revisions),
     }
     if context["can_decide"] or (editor and revision.status in OPEN_STATUSES):
         context["changes"] = diff(approved if approved != revision else None, revision)
@@ -172,14 +172,25 @@ def roadmap_detail(request, pk: int):
     return render(request, "roadmaps/roadmap_detail.html", context)
 
 
-def roadmap_log(roadmap: Roadmap, revisions: list[Revision]):
-    """The roadmap's audit trail, limited to the revisions this reader may open."""
+def roadmap_log(user, roadmap: Roadmap, revisions: list[Revision]):
+    """The roadmap's audit trail, limited to the revisions this reader may open.
+
+    Who reads only approved revisions sees only their life after approval: not the drafts'
+    edits, nor the comments they were returned with.
+    """
     readable = [revision.pk for revision in revisions]
+    revision_history = Revision.history.filter(id__in=readable)
+    item_history = Item.history.filter(revision_id__in=readable)
+    if not sees_drafts(user, roadmap):
+        approved = [revision.approved_at for revision in revisions if revision.approved_at]
+        since = min(approved) if approved else timezone.now()
+        revision_history = revision_history.filter(status__in=[Revision.Status.APPROVED, Revision.Status.SUPERSEDED])
+        item_history = item_history.filter(history_date__gte=since)
     return change_log(
         [
             ("Дорожная карта", roadmap.history.all()),
-            ("Редакция {obj.number}", Revision.history.filter(id__in=readable)),
-            ("Пункт {obj.number}", Item.history.filter(revision_id__in=readable)),
+            ("Редакция {obj.number}", revision_history),
+            ("Пункт {obj.number}", item_history),
         ]
     )
 

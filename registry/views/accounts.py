@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -47,7 +48,12 @@ def account_create(request):
         person = get_person_for(request.user, int(person_id), write=True)
     form = AccountForm(request.POST or None, user=request.user, person=person)
     if form.is_valid():
-        user = form.save()
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:  # the same name taken a moment ago, e.g. by a double click
+            form.add_error("username", _("Такое имя пользователя уже занято."))
+            return render(request, "registry/account_form.html", {"form": form, "person": person})
         messages.success(
             request,
             _("Учётная запись %(username)s создана. Передайте временный пароль лично.") % {"username": user.username},

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..access import get_organisation_for, get_person_for
 from ..audit import person_log
+from ..concurrency import save_or_stale
 from ..exporters import RegistryExport, attachment_response
 from ..filters import PersonFilter
 from ..forms import (
@@ -270,8 +271,7 @@ def profile_edit(request, pk: int, kind: str):
     model, form_class = PROFILE_FORMS[kind]
     profile = model.objects.filter(person=person).first() or model(person=person)
     form = form_class(request.POST or None, request.FILES or None, instance=profile, user=request.user)
-    if form.is_valid():
-        form.save()
+    if form.is_valid() and save_or_stale(form):
         messages.success(request, _("Данные банка сохранены."))
         return redirect(person)
     return render(request, "registry/profile_form.html", {"form": form, "person": person, "kind": kind})

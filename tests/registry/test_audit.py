@@ -121,3 +121,32 @@ def test_another_schools_curator_cannot_read_the_history(client, demo):
     client.force_login(demo["users"]["curator2"])
     assert client.get(demo["teacher"].get_absolute_url()).status_code == 404
     assert client.get(reverse("registry:group_detail", args=[demo["group"].pk])).status_code == 404
+
+
+def test_readers_of_approved_roadmaps_do_not_see_the_drafts_history(client, demo):
+    """A return comment written while the plan was a draft stays with those who see drafts."""
+    from roadmaps.models import Roadmap
+    from roadmaps.services import revision_approve, revision_open_next, revision_return, revision_submit
+
+    roadmap = Roadmap.objects.get(organisation=demo["school2"], is_template=False)
+    curator, director = demo["users"]["curator2"], demo["users"]["director2"]
+    second = revision_open_next(user=curator, roadmap=roadmap)
+    revision_submit(user=curator, revision=second, version=Revision.objects.get(pk=second.pk).version)
+    second = Revision.objects.get(pk=second.pk)
+    revision_return(user=director, revision=second, version=second.version, comment="Куратор Петрова не успевает")
+    second = Revision.objects.get(pk=second.pk)
+    revision_submit(user=curator, revision=second, version=second.version)
+    second = Revision.objects.get(pk=second.pk)
+    revision_approve(user=director, revision=second, version=second.version)
+
+    client.force_login(director)
+    assert "Петрова" in history_section(client.get(reverse("roadmaps:roadmap_detail", args=[roadmap.pk])))
+    client.force_login(demo["users"]["coordinator"])  # sees drafts of the municipality's schools
+    assert client.get(reverse("roadmaps:roadmap_detail", args=[roadmap.pk])).status_code == 200
+    teacher = Person.objects.filter(organisation=demo["school2"]).first()
+    client.force_login(make_user(Role.MENTOR, teacher))  # the school's mentor: approved revisions only
+    page = client.get(reverse("roadmaps:roadmap_detail", args=[roadmap.pk]))
+    assert page.status_code == 200
+    history = history_section(page)
+    assert "Петрова" not in history
+    assert "Редакция 2: изменение" in history or "Редакция 2" in history

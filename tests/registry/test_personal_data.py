@@ -6,13 +6,15 @@ import datetime
 import io
 
 import pytest
+from django.apps import apps
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from monitoring.services import live_data
-from registry.models import ImportBatch, MentoringGroup, Person, Role
-from registry.services import group_complete
+from registry.models import EndReason, GroupEvent, ImportBatch, Membership, MentoringGroup, Person, Role, Subject
+from registry.services import group_complete, group_end_early
 from tests.factories import make_user
 from tests.registry.test_mentoring import consented, create, issue, school  # noqa: F401 (fixture)
 from tests.utils import form_data, page_text
@@ -83,7 +85,10 @@ def test_withdrawal_anonymises_everything_that_names_the_person_and_keeps_the_co
     own_account = make_user(Role.MENTEE, mentee)
     own_account.first_name, own_account.last_name = "Алёна", "Зайцева"
     own_account.save()
-    pending = ImportBatch.objects.create(user=school["curator"], file_name="staff.xlsx", content=b"Zaytseva")
+    pending = ImportBatch.objects.create(
+        user=school["curator"], file_name="staff.xlsx", content=b"x", plan={"rows": [{"last_name": mentee.last_name}]}
+    )
+    other_upload = ImportBatch.objects.create(user=school["curator"], file_name="other.xlsx", content=b"x", plan={})
     before = live_data([school["organisation"]]).total
 
     client.force_login(school["curator"])
@@ -104,6 +109,7 @@ def test_withdrawal_anonymises_everything_that_names_the_person_and_keeps_the_co
     assert not own_account.is_active and own_account.last_name == "" and "Зайцева" not in own_account.username
     assert not own_account.has_usable_password()
     assert not ImportBatch.objects.filter(pk=pending.pk).exists()
+    assert ImportBatch.objects.filter(pk=other_upload.pk).exists()
 
     # The pair and its program stay: the report's counts of pairs and programs do not move.
     assert MentoringGroup.objects.get(pk=group.pk).participations.get().mentee_id == mentee.pk
@@ -122,3 +128,70 @@ def test_another_schools_curator_cannot_withdraw(client, demo):
     url = reverse("registry:person_withdraw", args=[demo["teacher"].pk])
     assert client.post(url, {"confirm": "on", "withdrawn_on": datetime.date.today().isoformat()}).status_code == 404
     assert Person.objects.get(pk=demo["teacher"].pk).anonymised_at is None
+
+
+def test_withdrawal_keeps_other_roles_scrubs_notes_and_deletes_every_scan(
+    client,
+    school,  # noqa: F811
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    settings.MEDIA_ROOT = tmp_path
+    mentee = school["mentees"][1]
+    profile = mentee.mentee_profile
+    for number in (1, 2):  # a scan replaced once: the first one must go too
+        profile.consent_scan.save(f"scan{number}.pdf", ContentFile(b"%PDF-1.4 scan"), save=True)
+    scans = [record.consent_scan for record in profile.history.all() if record.consent_scan]
+    assert len(set(scans)) == 2 and all((tmp_path / name).exists() for name in scans)
+    mentee.subjects.add(Subject.objects.get_or_create(name="Химия")[0])  # m2m history rows
+    group = consented(create(school, mentees=[mentee]))
+    group_end_early(
+        user=school["curator"],
+        group=group,
+        reason=EndReason.CONSENT_WITHDRAWN,
+        note=f"{mentee.last_name} отозвала согласие",
+        ended_on=TODAY,
+    )
+    director = school["director"]
+    Membership.objects.create(user=director, role=Role.MENTEE, person=mentee)
+
+    client.force_login(school["curator"])
+    url = reverse("registry:person_withdraw", args=[mentee.pk])
+    with django_capture_on_commit_callbacks(execute=True):  # the files go once the withdrawal commits
+        response = client.post(url, form_data(client.get(url)) | {"confirm": "on", "withdrawn_on": TODAY.isoformat()})
+    assert response.status_code == 302, page_text(response)
+
+    old_name = school["mentees"][1].last_name
+    director.refresh_from_db()
+    assert director.is_active and director.has_usable_password()  # a director's account is not theirs to close
+    assert not Membership.objects.filter(person=mentee).exists()
+    assert Membership.objects.filter(user=director, role=Role.DIRECTOR).exists()
+    group.refresh_from_db()
+    assert old_name not in group.end_note and "отозвала согласие" in group.end_note
+    assert not any(old_name in (note or "") for note in group.history.values_list("end_note", flat=True))
+    assert not GroupEvent.objects.filter(group=group, note__icontains=old_name).exists()
+    assert not any((tmp_path / name).exists() for name in scans)
+    history = Person.history.model
+    assert not history.objects.filter(id=mentee.pk, last_name=old_name).exists()
+    m2m = apps.get_model("registry", "HistoricalPerson_subjects")
+    assert not m2m.objects.exclude(history__in=history.objects.all()).exists()
+    # The card is kept for the counts only: no more edits.
+    assert client.get(reverse("registry:person_update", args=[mentee.pk])).status_code == 403
+
+
+def test_the_reserved_account_names_cannot_be_taken(client, demo):
+    client.force_login(demo["users"]["director"])
+    response = client.post(
+        reverse("registry:account_create"),
+        {
+            "username": "obezlicheno-57",
+            "last_name": "Иванова",
+            "first_name": "Анна",
+            "role": Role.CURATOR,
+            "organisation": demo["school1"].pk,
+            "password1": "Наставник-2026!",
+            "password2": "Наставник-2026!",
+        },
+    )
+    assert "Такие имена зарезервированы" in page_text(response)
