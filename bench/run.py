@@ -497,6 +497,14 @@ def cleanup(subject_max_pk: int | None) -> None:
             )
         )
         delete_rows(ImportBatch.objects.filter(user__in=users))
+        # The audit history the benchmark's imports wrote, by its user.
+        from django.apps import apps
+
+        for model in apps.get_models():
+            if model.__name__.startswith("Historical") and any(
+                f.name == "history_user" for f in model._meta.concrete_fields
+            ):
+                delete_rows(model.objects.filter(history_user__in=users))
         delete_rows(Organisation.objects.filter(municipality__name=BENCH_MUNICIPALITY))
         delete_rows(Municipality.objects.filter(name=BENCH_MUNICIPALITY))
         delete_rows(users)
