@@ -104,6 +104,11 @@ def save_or_stale(form) -> bool:
         with transaction.atomic():
             form.save()
     except IntegrityError:
+        # The file fields wrote their uploads before the refused INSERT: nothing may point at them now.
+        for name in form.files:
+            stored = getattr(form.instance, name, None)
+            if stored and getattr(stored, "name", None):
+                stored.storage.delete(stored.name)
         form.add_error(None, STALE_MESSAGE)
         return False
     return True

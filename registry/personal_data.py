@@ -20,7 +20,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -29,6 +29,7 @@ from .accounts import ANONYMISED_ACCOUNT_PREFIX
 from .audit import person_log, purge_history, record_history
 from .exporters import XLSX, XlsxSheet, save, terms_text
 from .models import (
+    Activity,
     GroupEvent,
     ImportBatch,
     Membership,
@@ -181,11 +182,30 @@ class PersonalDataExport:
         return f"Персональные данные {person.short_name}.xlsx", XLSX, save(workbook)
 
 
+# Russian case endings a name takes in a note («Петровой», «Ивану», «Алёной»).
+CASE_ENDINGS = "(?:а|я|у|ю|е|ы|и|ой|ей|ом|ем|ым|им|ых|их|ую|ою|ею|ого|ему|ому)?"
+
+
+def _name_pattern(part: str) -> str:
+    """A name as a word in any case ending, ё and е alike; a stem ending in a vowel drops it."""
+    stem = part[:-1] if part[-1].lower() in "аяйеоь" and len(part) > 3 else part
+    letters = "".join("[её]" if char in "её" else re.escape(char) for char in stem.lower())
+    return rf"(?<!\w){letters}{CASE_ENDINGS}(?!\w)"
+
+
 def _scrub(text: str, names: list[str]) -> str:
-    """The text with the person's names replaced: notes typed about them stay readable, without them."""
-    for name in names:
-        if len(name) > 1:
-            text = re.sub(rf"\b{re.escape(name)}\w*", ANONYMISED_LAST_NAME, text, flags=re.IGNORECASE)
+    """The text with the person's names replaced: notes typed about them stay readable, without them.
+
+    Each part of a name («Петров-Водкин» is two) is matched as a whole word in its case forms.
+    Short names («Ли», «Ян») are matched only as capitalised words, so «лидерские» stays.
+    """
+    parts = {part for name in names for part in re.split(r"[\s-]+", name) if len(part) > 1}
+    for part in sorted(parts, key=len, reverse=True):
+        if len(part) <= 3:
+            letters = "".join("[её]" if char in "её" else re.escape(char) for char in part)
+            text = re.sub(rf"(?<!\w){letters}{CASE_ENDINGS}(?!\w)", ANONYMISED_LAST_NAME, text)
+        else:
+            text = re.sub(_name_pattern(part), ANONYMISED_LAST_NAME, text, flags=re.IGNORECASE)
     return text
 
 
@@ -223,7 +243,6 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
             )
         )
     names = [name for name in (person.last_name, person.first_name, person.middle_name) if name]
-    old_username_hint = person.last_name
     person.last_name = ANONYMISED_LAST_NAME
     person.first_name = f"№ {person.pk}"
     person.middle_name = ""
@@ -254,8 +273,7 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
         else:
             profile.requests_text = ""
         profile.save()
-    storage = MentorProfile._meta.get_field("consent_scan").storage
-    transaction.on_commit(lambda: [storage.delete(name) for name in scans if storage.exists(name)])
+    transaction.on_commit(lambda: _delete_files(scans), robust=True)
 
     # Pairs and programs stay; what was typed about the person in them is scrubbed of their names,
     # and the mentee's own words about themselves are removed.
@@ -264,17 +282,38 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     for queryset in (MentoringGroup.objects.filter(pk__in=group_ids), MentoringGroup.history.filter(id__in=group_ids)):
         _scrub_rows(queryset, ("end_note",), names)
     _scrub_rows(GroupEvent.objects.filter(group_id__in=group_ids), ("note",), names)
-    program_ids = list(Program.objects.filter(group_id__in=group_ids).values_list("pk", flat=True))
+    program_ids = set(Program.objects.filter(group_id__in=group_ids).values_list("pk", flat=True))
+    # Copies put in the bank, and programs made from those copies, carry the same texts.
+    frontier = set(program_ids)
+    while frontier:
+        frontier = set(Program.objects.filter(source_id__in=frontier).values_list("pk", flat=True)) - program_ids
+        program_ids |= frontier
     for queryset in (Program.objects.filter(pk__in=program_ids), Program.history.filter(id__in=program_ids)):
         _scrub_rows(queryset, PROGRAM_TEXTS, names)
-    as_mentee = Program.objects.filter(group__participations__mentee=person).values_list("pk", flat=True)
-    for queryset in (Program.objects.filter(pk__in=as_mentee), Program.history.filter(id__in=as_mentee)):
+    for queryset in (
+        Activity.objects.filter(program_id__in=program_ids),
+        Activity.history.filter(program_id__in=program_ids),
+    ):
+        _scrub_rows(queryset, ("title", "responsible", "note"), names)
+    # The mentee's own words about themselves: removed when the pair was theirs alone; in a group,
+    # where the other mentees wrote too, only their names are taken out.
+    own = Program.objects.filter(group__participations__mentee=person).annotate(size=Count("group__participations"))
+    alone = [program.pk for program in own if program.size == 1]
+    shared = [program.pk for program in own if program.size > 1]
+    for queryset in (Program.objects.filter(pk__in=alone), Program.history.filter(id__in=alone)):
         queryset.update(mentee_self_assessment="")
+    for queryset in (Program.objects.filter(pk__in=shared), Program.history.filter(id__in=shared)):
+        _scrub_rows(queryset, ("mentee_self_assessment",), names)
 
     _release_accounts(user, person)
 
-    # Uploads not confirmed that name the person: their stored plan holds the rows as read.
-    ImportBatch.objects.filter(status=ImportBatch.Status.PREVIEWED, plan__icontains=old_username_hint).delete()
+    # Uploads not confirmed may hold the person's row: those of the people who could have imported
+    # into their school (its staff and the municipality's coordinators) are dropped; they upload again.
+    organisation = person.organisation
+    uploaders = Membership.objects.filter(
+        Q(organisation=organisation) | Q(municipality_id=organisation.municipality_id)
+    ).values("user_id")
+    ImportBatch.objects.filter(status=ImportBatch.Status.PREVIEWED, user_id__in=uploaders).delete()
 
     # History still holds the old values: drop it, and start again from the anonymised state.
     purge_history(Person, [person.pk])
@@ -292,6 +331,17 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     return person
 
 
+def _delete_files(names) -> None:
+    """Delete stored files after the commit; a failure is logged, never turned into an error page."""
+    storage = MentorProfile._meta.get_field("consent_scan").storage
+    for name in names:
+        try:
+            if storage.exists(name):
+                storage.delete(name)
+        except OSError:
+            logger.exception("could not delete %s after an anonymisation", name)
+
+
 PROGRAM_TEXTS = ("difficulties", "strengths", "goals", "expected_results", "result", "mentor_assessment")
 
 
@@ -300,8 +350,9 @@ def _release_accounts(actor, person: Person) -> None:
     unless it belongs to staff or to the actor; an account with other roles keeps them."""
     memberships = Membership.objects.filter(person=person)
     accounts = list(get_user_model().objects.filter(memberships__in=memberships).distinct())
-    purge_history(Membership, memberships.values_list("pk", flat=True))
-    memberships.delete()
+    membership_ids = list(memberships.values_list("pk", flat=True))
+    memberships.delete()  # its signal writes a "deleted" history row with the phone: purged next
+    purge_history(Membership, membership_ids)
     for account in accounts:
         if account.is_staff or account.is_superuser or account.pk == actor.pk or account.memberships.exists():
             continue

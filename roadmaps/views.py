@@ -182,10 +182,13 @@ def roadmap_log(user, roadmap: Roadmap, revisions: list[Revision]):
     revision_history = Revision.history.filter(id__in=readable)
     item_history = Item.history.filter(revision_id__in=readable)
     if not sees_drafts(user, roadmap):
-        approved = [revision.approved_at for revision in revisions if revision.approved_at]
-        since = min(approved) if approved else timezone.now()
+        # Each revision's items from its own approval on: not what they were while it was a draft.
+        after_approval = Q(pk__in=[])
+        for revision in revisions:
+            if revision.approved_at:
+                after_approval |= Q(revision_id=revision.pk, history_date__gte=revision.approved_at)
         revision_history = revision_history.filter(status__in=[Revision.Status.APPROVED, Revision.Status.SUPERSEDED])
-        item_history = item_history.filter(history_date__gte=since)
+        item_history = item_history.filter(after_approval)
     return change_log(
         [
             ("Дорожная карта", roadmap.history.all()),

@@ -126,11 +126,25 @@ def test_another_schools_curator_cannot_read_the_history(client, demo):
 def test_readers_of_approved_roadmaps_do_not_see_the_drafts_history(client, demo):
     """A return comment written while the plan was a draft stays with those who see drafts."""
     from roadmaps.models import Roadmap
-    from roadmaps.services import revision_approve, revision_open_next, revision_return, revision_submit
+    from roadmaps.services import (
+        content_of,
+        revision_approve,
+        revision_edit,
+        revision_open_next,
+        revision_return,
+        revision_submit,
+    )
 
     roadmap = Roadmap.objects.get(organisation=demo["school2"], is_template=False)
     curator, director = demo["users"]["curator2"], demo["users"]["director2"]
     second = revision_open_next(user=curator, roadmap=roadmap)
+    # A draft save with a line nobody else should read, then the proper content again.
+    proper = content_of(second)
+    draft = content_of(second)
+    draft[0].items[0]["content"] = "ЧЕРНОВИК: перевести Петрову"
+    revision_edit(user=curator, revision=second, version=second.version, header={}, sections=draft)
+    second = Revision.objects.get(pk=second.pk)
+    revision_edit(user=curator, revision=second, version=second.version, header={}, sections=proper)
     revision_submit(user=curator, revision=second, version=Revision.objects.get(pk=second.pk).version)
     second = Revision.objects.get(pk=second.pk)
     revision_return(user=director, revision=second, version=second.version, comment="Куратор Петрова не успевает")
@@ -148,5 +162,5 @@ def test_readers_of_approved_roadmaps_do_not_see_the_drafts_history(client, demo
     page = client.get(reverse("roadmaps:roadmap_detail", args=[roadmap.pk]))
     assert page.status_code == 200
     history = history_section(page)
-    assert "Петрова" not in history
+    assert "Петрова" not in history and "ЧЕРНОВИК" not in history
     assert "Редакция 2: изменение" in history or "Редакция 2" in history

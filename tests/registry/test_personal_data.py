@@ -13,9 +13,21 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from monitoring.services import live_data
-from registry.models import EndReason, GroupEvent, ImportBatch, Membership, MentoringGroup, Person, Role, Subject
-from registry.services import group_complete, group_end_early
-from tests.factories import make_user
+from registry.models import (
+    Activity,
+    EndReason,
+    GroupEvent,
+    ImportBatch,
+    Membership,
+    MentoringGroup,
+    Person,
+    Program,
+    Role,
+    Subject,
+)
+from registry.personal_data import withdraw_consent
+from registry.services import group_complete, group_end_early, program_put_in_bank
+from tests.factories import OrganisationFactory, make_user
 from tests.registry.test_mentoring import consented, create, issue, school  # noqa: F401 (fixture)
 from tests.utils import form_data, page_text
 
@@ -88,7 +100,11 @@ def test_withdrawal_anonymises_everything_that_names_the_person_and_keeps_the_co
     pending = ImportBatch.objects.create(
         user=school["curator"], file_name="staff.xlsx", content=b"x", plan={"rows": [{"last_name": mentee.last_name}]}
     )
-    other_upload = ImportBatch.objects.create(user=school["curator"], file_name="other.xlsx", content=b"x", plan={})
+    # Unconfirmed uploads in the person's reach go (a preview with refused rows keeps no plan but
+    # still holds the file); another municipality's stay.
+    unplanned = ImportBatch.objects.create(user=school["curator"], file_name="refused.xlsx", content=b"x", plan={})
+    elsewhere = make_user(Role.CURATOR, OrganisationFactory())
+    other_upload = ImportBatch.objects.create(user=elsewhere, file_name="other.xlsx", content=b"x", plan={})
     before = live_data([school["organisation"]]).total
 
     client.force_login(school["curator"])
@@ -109,6 +125,7 @@ def test_withdrawal_anonymises_everything_that_names_the_person_and_keeps_the_co
     assert not own_account.is_active and own_account.last_name == "" and "Зайцева" not in own_account.username
     assert not own_account.has_usable_password()
     assert not ImportBatch.objects.filter(pk=pending.pk).exists()
+    assert not ImportBatch.objects.filter(pk=unplanned.pk).exists()
     assert ImportBatch.objects.filter(pk=other_upload.pk).exists()
 
     # The pair and its program stay: the report's counts of pairs and programs do not move.
@@ -195,3 +212,35 @@ def test_the_reserved_account_names_cannot_be_taken(client, demo):
         },
     )
     assert "Такие имена зарезервированы" in page_text(response)
+
+
+def test_withdrawal_scrubs_the_program_its_bank_copy_activities_and_role_phones(
+    client,
+    school,  # noqa: F811
+):
+    mentee = school["mentees"][2]
+    group = consented(create(school, mentees=[mentee]))
+    issue(school, [group])
+    program = Program.objects.create(
+        organisation=school["organisation"],
+        group=group,
+        title="Программа",
+        goals=f"Помочь {mentee.last_name[:-1]}ой освоиться",  # «Лисиной»
+        status=Program.Status.COMPLETED,
+        mentee_self_assessment="Я справилась",
+    )
+    Activity.objects.create(program=program, position=1, title="Открытый урок", responsible=mentee.last_name)
+    copy = program_put_in_bank(program=program)
+    group_complete(user=school["curator"], group=group, ended_on=TODAY)
+    Membership.objects.create(user=school["director"], role=Role.MENTEE, person=mentee, phone="8-900-111-22-33")
+    old_name = mentee.last_name
+
+    withdraw_consent(user=school["curator"], person=mentee, withdrawn_on=TODAY)
+
+    for stored in (Program.objects.get(pk=program.pk), Program.objects.get(pk=copy.pk)):
+        assert old_name not in stored.goals and "освоиться" in stored.goals
+    assert Program.objects.get(pk=program.pk).mentee_self_assessment == ""
+    assert not Activity.objects.filter(responsible__icontains=old_name).exists()
+    assert not Activity.history.filter(responsible__icontains=old_name).exists()
+    assert not Program.history.filter(goals__icontains=old_name).exists()
+    assert not Membership.history.filter(phone="8-900-111-22-33").exists()
