@@ -273,7 +273,7 @@ def start_server(env: dict[str, str], port: int, args, workdir: Path) -> subproc
     return server
 
 
-class RequestsBrowser:
+class RequestsBrowser(scenario.Browser):
     """``scenario.Browser`` over a plain ``requests`` session, for the smoke run before the load."""
 
     def __init__(self, base: str):
@@ -281,15 +281,6 @@ class RequestsBrowser:
 
         self.base = base
         self.session = requests.Session()
-
-    def get(self, path, *, name, expect=None):
-        return self._request("GET", path, name, None, expect)
-
-    def post(self, path, data, *, name, expect=None):
-        return self._request("POST", path, name, data, expect)
-
-    def think(self):
-        pass
 
     def _request(self, method, path, name, data, expect):
         response = self.session.request(method, self.base + path, data=data, allow_redirects=True, timeout=120)

@@ -73,17 +73,11 @@ def dump(**kwargs):
                 handle.write(json.dumps(sample, ensure_ascii=False) + "\n")
 
 
-class LocustBrowser:
+class LocustBrowser(scenario.Browser):
     """``scenario.Browser`` over locust's HTTP session: each request timed under its page kind."""
 
     def __init__(self, user: HttpUser):
         self.user = user
-
-    def get(self, path, *, name, expect=None):
-        return self._request("GET", path, name, None, expect)
-
-    def post(self, path, data, *, name, expect=None):
-        return self._request("POST", path, name, data, expect)
 
     def think(self):
         gevent.sleep(random.uniform(*THINK))

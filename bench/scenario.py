@@ -23,7 +23,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Protocol
 from urllib.parse import urlencode, urlsplit
 
 PASSWORD = "demo"
@@ -71,12 +70,21 @@ class StepFailed(Exception):
     """A request of a journey failed; the driver has recorded it, the journey stops here."""
 
 
-class Browser(Protocol):
-    def get(self, path: str, *, name: str, expect: Expect | None = None) -> Page: ...
+class Browser:
+    """What a journey drives: GET, POST and a pause. Each adapter (locust, requests, Django's test
+    client) implements ``_request``; pausing is a no-op except under load."""
 
-    def post(self, path: str, data: list[tuple[str, str]], *, name: str, expect: Expect | None = None) -> Page: ...
+    def get(self, path: str, *, name: str, expect: Expect | None = None) -> Page:
+        return self._request("GET", path, name, None, expect)
 
-    def think(self) -> None: ...
+    def post(self, path: str, data: list[tuple[str, str]], *, name: str, expect: Expect | None = None) -> Page:
+        return self._request("POST", path, name, data, expect)
+
+    def think(self) -> None:
+        pass
+
+    def _request(self, method: str, path: str, name: str, data, expect: Expect | None) -> Page:
+        raise NotImplementedError
 
 
 def problem(page: Page, expect: Expect) -> str | None:

@@ -122,14 +122,12 @@ class AccountForm(forms.Form):
         self.actor, self.person = user, person
         self.fields["role"].choices = grantable_roles(user, for_person=person is not None)
         scope = scope_of(user)
-        if scope.is_superuser:
-            self.fields["municipality"].queryset = Municipality.objects.all()
-            self.fields["organisation"].queryset = Organisation.objects.all()
-        else:
-            self.fields["municipality"].queryset = Municipality.objects.filter(pk__in=scope.municipality_ids)
-            self.fields["organisation"].queryset = Organisation.objects.filter(
-                Q(municipality_id__in=scope.municipality_ids) | Q(pk__in=scope.directed_organisation_ids)
-            )
+        municipalities = Municipality.objects.all()
+        self.fields["municipality"].queryset = (
+            municipalities if scope.is_superuser else municipalities.filter(pk__in=scope.municipality_ids)
+        )
+        # The organisations whose card the user manages are exactly those they staff with accounts.
+        self.fields["organisation"].queryset = Organisation.objects.manageable_by(user)
         if person is not None:
             del self.fields["municipality"], self.fields["organisation"]
             self.fields["last_name"].initial = person.last_name

@@ -50,6 +50,19 @@ def _yes(value: bool) -> str:
     return "да" if value else "нет"
 
 
+def _local(moment):
+    """A stored moment as the local wall-clock time Excel shows (it keeps no time zones)."""
+    return timezone.localtime(moment).replace(tzinfo=None) if moment else ""
+
+
+def _facts(workbook, title: str, rows, *, empty: str = "") -> None:
+    """A two-column sheet of label and value; ``empty`` stands alone when there is nothing to list."""
+    sheet = XlsxSheet(workbook, title, [40, 70])
+    sheet.append(["Сведение", "Значение"], bold=True)
+    for label, value in rows or [(empty, "")]:
+        sheet.append([label, value])
+
+
 class PersonalDataExport:
     """All the portal holds on one person, as a workbook of labelled sheets."""
 
@@ -57,32 +70,33 @@ class PersonalDataExport:
 
     def render(self, person: Person) -> tuple[str, str, bytes]:
         workbook = Workbook(write_only=True)
-        card = XlsxSheet(workbook, "Сведения", [40, 70])
-        card.append(["Сведение", "Значение"], bold=True)
-        for label, value in (
-            ("Фамилия", person.last_name),
-            ("Имя", person.first_name),
-            ("Отчество", person.middle_name),
-            ("Организация", person.organisation.full_name),
-            ("Должность", person.position),
-            ("Предметы", ", ".join(subject.name for subject in person.subjects.all())),
-            ("Квалификационная категория", person.get_qualification_category_display()),
-            ("Педагогический стаж с", person.teaching_since),
-            ("Электронная почта", person.email),
-            ("Телефон", person.phone),
-            ("Согласие на обработку персональных данных", person.consent_date),
-            ("Документ о согласии", person.consent_document),
-            ("Согласие отозвано", person.consent_withdrawn_on),
-            ("Карточка создана", timezone.localtime(person.created_at).replace(tzinfo=None)),
-            ("Карточка изменена", timezone.localtime(person.updated_at).replace(tzinfo=None)),
-        ):
-            card.append([label, value])
-
+        _facts(
+            workbook,
+            "Сведения",
+            [
+                ("Фамилия", person.last_name),
+                ("Имя", person.first_name),
+                ("Отчество", person.middle_name),
+                ("Организация", person.organisation.full_name),
+                ("Должность", person.position),
+                ("Предметы", ", ".join(subject.name for subject in person.subjects.all())),
+                ("Квалификационная категория", person.get_qualification_category_display()),
+                ("Педагогический стаж с", person.teaching_since),
+                ("Электронная почта", person.email),
+                ("Телефон", person.phone),
+                ("Согласие на обработку персональных данных", person.consent_date),
+                ("Документ о согласии", person.consent_document),
+                ("Согласие отозвано", person.consent_withdrawn_on),
+                ("Карточка создана", _local(person.created_at)),
+                ("Карточка изменена", _local(person.updated_at)),
+            ],
+        )
         mentor = MentorProfile.objects.filter(person=person).prefetch_related("competencies", "achievements").first()
-        sheet = XlsxSheet(workbook, "Банк наставников", [40, 70])
-        sheet.append(["Сведение", "Значение"], bold=True)
-        if mentor:
-            for label, value in (
+        _facts(
+            workbook,
+            "Банк наставников",
+            mentor
+            and [
                 ("Компетенции", terms_text(mentor.competencies.all(), mentor.competencies_text)),
                 ("Достижения", terms_text(mentor.achievements.all(), mentor.achievements_text)),
                 ("Наставляемых одновременно", mentor.capacity),
@@ -90,25 +104,23 @@ class PersonalDataExport:
                 ("Согласие быть наставником", mentor.consent_date),
                 ("Скан согласия", _yes(bool(mentor.consent_scan))),
                 ("Статус", mentor.get_status_display()),
-            ):
-                sheet.append([label, value])
-        else:
-            sheet.append(["В банке наставников не состоит", ""])
-
+            ],
+            empty="В банке наставников не состоит",
+        )
         mentee = MenteeProfile.objects.filter(person=person).prefetch_related("requests").first()
-        sheet = XlsxSheet(workbook, "Банк наставляемых", [40, 70])
-        sheet.append(["Сведение", "Значение"], bold=True)
-        if mentee:
-            for label, value in (
+        _facts(
+            workbook,
+            "Банк наставляемых",
+            mentee
+            and [
                 ("Категория", mentee.get_category_display()),
                 ("Запросы", terms_text(mentee.requests.all(), mentee.requests_text)),
                 ("Согласие на участие", mentee.consent_date),
                 ("Скан согласия", _yes(bool(mentee.consent_scan))),
                 ("Статус", mentee.get_status_display()),
-            ):
-                sheet.append([label, value])
-        else:
-            sheet.append(["В банке наставляемых не состоит", ""])
+            ],
+            empty="В банке наставляемых не состоит",
+        )
 
         sheet = XlsxSheet(workbook, "Наставничество", [16, 36, 30, 30, 16, 14, 14, 14, 20, 40, 20])
         sheet.append(
@@ -160,8 +172,8 @@ class PersonalDataExport:
                     user.username,
                     "; ".join(m.get_role_display() for m in user.memberships.all()),
                     _yes(user.is_active),
-                    timezone.localtime(user.last_login).replace(tzinfo=None) if user.last_login else "",
-                    timezone.localtime(user.date_joined).replace(tzinfo=None),
+                    _local(user.last_login),
+                    _local(user.date_joined),
                 ]
             )
 
@@ -170,7 +182,7 @@ class PersonalDataExport:
         for entry in person_log(person):
             sheet.append(
                 [
-                    timezone.localtime(entry.at).replace(tzinfo=None),
+                    _local(entry.at),
                     entry.user,
                     f"{entry.subject}: {entry.action}",
                     "; ".join(
@@ -186,10 +198,9 @@ class PersonalDataExport:
 CASE_ENDINGS = "(?:а|я|у|ю|е|ы|и|ой|ей|ом|ем|ым|им|ых|их|ую|ою|ею|ого|ему|ому)?"
 
 
-def _name_pattern(part: str) -> str:
-    """A name as a word in any case ending, ё and е alike; a stem ending in a vowel drops it."""
-    stem = part[:-1] if part[-1].lower() in "аяйеоь" and len(part) > 3 else part
-    letters = "".join("[её]" if char in "её" else re.escape(char) for char in stem.lower())
+def _name_pattern(stem: str) -> str:
+    """``stem`` as a whole word in any case ending, ё and е alike."""
+    letters = "".join("[её]" if char in "её" else re.escape(char) for char in stem)
     return rf"(?<!\w){letters}{CASE_ENDINGS}(?!\w)"
 
 
@@ -202,11 +213,19 @@ def _scrub(text: str, names: list[str]) -> str:
     parts = {part for name in names for part in re.split(r"[\s-]+", name) if len(part) > 1}
     for part in sorted(parts, key=len, reverse=True):
         if len(part) <= 3:
-            letters = "".join("[её]" if char in "её" else re.escape(char) for char in part)
-            text = re.sub(rf"(?<!\w){letters}{CASE_ENDINGS}(?!\w)", ANONYMISED_LAST_NAME, text)
+            text = re.sub(_name_pattern(part), ANONYMISED_LAST_NAME, text)
         else:
-            text = re.sub(_name_pattern(part), ANONYMISED_LAST_NAME, text, flags=re.IGNORECASE)
+            # A stem ending in a vowel drops it: «Петрова» → «Петровой».
+            stem = part[:-1] if part[-1].lower() in "аяйеоь" else part
+            text = re.sub(_name_pattern(stem.lower()), ANONYMISED_LAST_NAME, text, flags=re.IGNORECASE)
     return text
+
+
+def _live_and_past(model, ids=None, **lookup):
+    """The rows and their history records: by ``ids`` (the history keeps them as ``id``), or by ``lookup``."""
+    if ids is not None:
+        return model.objects.filter(pk__in=ids), model.history.filter(id__in=ids)
+    return model.objects.filter(**lookup), model.history.filter(**lookup)
 
 
 def _scrub_rows(queryset, fields: tuple[str, ...], names: list[str]) -> None:
@@ -279,7 +298,7 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     # and the mentee's own words about themselves are removed.
     groups = MentoringGroup.objects.filter(Q(mentor=person) | Q(participations__mentee=person)).distinct()
     group_ids = list(groups.values_list("pk", flat=True))
-    for queryset in (MentoringGroup.objects.filter(pk__in=group_ids), MentoringGroup.history.filter(id__in=group_ids)):
+    for queryset in _live_and_past(MentoringGroup, group_ids):
         _scrub_rows(queryset, ("end_note",), names)
     _scrub_rows(GroupEvent.objects.filter(group_id__in=group_ids), ("note",), names)
     program_ids = set(Program.objects.filter(group_id__in=group_ids).values_list("pk", flat=True))
@@ -288,21 +307,18 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     while frontier:
         frontier = set(Program.objects.filter(source_id__in=frontier).values_list("pk", flat=True)) - program_ids
         program_ids |= frontier
-    for queryset in (Program.objects.filter(pk__in=program_ids), Program.history.filter(id__in=program_ids)):
+    for queryset in _live_and_past(Program, program_ids):
         _scrub_rows(queryset, PROGRAM_TEXTS, names)
-    for queryset in (
-        Activity.objects.filter(program_id__in=program_ids),
-        Activity.history.filter(program_id__in=program_ids),
-    ):
+    for queryset in _live_and_past(Activity, program_id__in=program_ids):
         _scrub_rows(queryset, ("title", "responsible", "note"), names)
     # The mentee's own words about themselves: removed when the pair was theirs alone; in a group,
     # where the other mentees wrote too, only their names are taken out.
     own = Program.objects.filter(group__participations__mentee=person).annotate(size=Count("group__participations"))
     alone = [program.pk for program in own if program.size == 1]
     shared = [program.pk for program in own if program.size > 1]
-    for queryset in (Program.objects.filter(pk__in=alone), Program.history.filter(id__in=alone)):
+    for queryset in _live_and_past(Program, alone):
         queryset.update(mentee_self_assessment="")
-    for queryset in (Program.objects.filter(pk__in=shared), Program.history.filter(id__in=shared)):
+    for queryset in _live_and_past(Program, shared):
         _scrub_rows(queryset, ("mentee_self_assessment",), names)
 
     _release_accounts(user, person)
@@ -363,6 +379,5 @@ def _release_accounts(actor, person: Person) -> None:
         account.set_unusable_password()
         account.save()
         purge_history(get_user_model(), [account.pk])
-        AccessAttempt.objects.filter(username__in=usernames).delete()
-        AccessLog.objects.filter(username__in=usernames).delete()
-        AccessFailureLog.objects.filter(username__in=usernames).delete()
+        for log in (AccessAttempt, AccessLog, AccessFailureLog):
+            log.objects.filter(username__in=usernames).delete()

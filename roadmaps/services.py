@@ -56,8 +56,8 @@ def write_content(revision: Revision, sections: list[SectionData]) -> None:
     a history row, per item. The new items are recorded in the history in one statement.
     """
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM roadmaps_item WHERE revision_id = %s", [revision.pk])
-        cursor.execute("DELETE FROM roadmaps_section WHERE revision_id = %s", [revision.pk])
+        for model in (Item, Section):  # items first: they point at the sections
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE revision_id = %s", [revision.pk])
     section_objects = Section.objects.bulk_create(
         [
             Section(revision=revision, number=section.number, title=section.title, position=index)

@@ -23,24 +23,15 @@ from bench import scenario
 from bench.accounts import prepare_accounts
 
 
-class ClientBrowser:
+class ClientBrowser(scenario.Browser):
     """``scenario.Browser`` over Django's test client; a failed expectation fails the test."""
 
     def __init__(self):
         self.client = Client(enforce_csrf_checks=True)
         self.requests: list[tuple[str, str, str]] = []
 
-    def get(self, path, *, name, expect=None):
-        return self._request("get", path, name, None, expect)
-
-    def post(self, path, data, *, name, expect=None):
-        return self._request("post", path, name, data, expect)
-
-    def think(self):
-        pass
-
     def _request(self, method, path, name, data, expect):
-        if method == "post":
+        if method == "POST":
             payload: dict[str, list[str]] = {}
             for key, value in data:
                 payload.setdefault(key, []).append(value)
@@ -57,9 +48,9 @@ class ClientBrowser:
             content_type=content_type,
             size=len(content),
         )
-        self.requests.append((name, method.upper(), path))
+        self.requests.append((name, method, path))
         failure = scenario.problem(page, expect or scenario.Expect())
-        assert failure is None, f"{name}: {method.upper()} {path}: {failure}"
+        assert failure is None, f"{name}: {method} {path}: {failure}"
         return page
 
     @property

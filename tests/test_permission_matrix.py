@@ -187,14 +187,21 @@ def url_kwargs(target: str | None, demo: dict, media_root) -> dict:
     return {"pk": demo[target].pk}
 
 
+def as_role(client, demo, role: str):
+    if role != "anonymous":
+        client.force_login(demo["users"][role])
+    return client
+
+
+def url_for(url_name: str, matrix: dict, demo: dict, media_root) -> str:
+    target, _ = matrix[url_name]
+    return reverse(url_name, kwargs=url_kwargs(target, demo, media_root))
+
+
 @pytest.mark.parametrize(("url_name", "role", "expected"), CASES, ids=[f"{n}-{r}" for n, r, _ in CASES])
 def test_role_gets_expected_status(client, demo, settings, tmp_path, url_name, role, expected):
     settings.MEDIA_ROOT = tmp_path
-    target, _ = MATRIX[url_name]
-    kwargs = url_kwargs(target, demo, tmp_path)
-    if role != "anonymous":
-        client.force_login(demo["users"][role])
-    response = client.get(reverse(url_name, kwargs=kwargs))
+    response = as_role(client, demo, role).get(url_for(url_name, MATRIX, demo, tmp_path))
     assert response.status_code == expected
 
 
@@ -246,9 +253,5 @@ def test_every_post_only_url_has_a_post_row():
 @pytest.mark.parametrize(("url_name", "role", "expected"), POST_CASES, ids=[f"{n}-{r}" for n, r, _ in POST_CASES])
 def test_out_of_scope_post_is_refused_and_changes_nothing(client, demo, settings, tmp_path, url_name, role, expected):
     settings.MEDIA_ROOT = tmp_path
-    target, _ = POST_MATRIX[url_name]
-    kwargs = url_kwargs(target, demo, tmp_path)
-    if role != "anonymous":
-        client.force_login(demo["users"][role])
-    response = client.post(reverse(url_name, kwargs=kwargs), {})
+    response = as_role(client, demo, role).post(url_for(url_name, POST_MATRIX, demo, tmp_path), {})
     assert response.status_code == expected
