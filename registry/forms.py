@@ -264,7 +264,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        from .spreadsheets import MAX_FILE_BYTES
+        from mentoring_portal.spreadsheets import MAX_FILE_BYTES
 
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(_("Файл больше 5 МБ. Разделите таблицу на несколько файлов."))

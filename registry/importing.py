@@ -43,7 +43,7 @@ from .models import (
     VocabularyTerm,
     normalise_query,
 )
-from .spreadsheets import SpreadsheetError, Table, clean_text, normalise, parse_date, read_table
+from mentoring_portal.spreadsheets import SpreadsheetError, Table, clean_text, normalise, parse_date, read_table
 
 
 @dataclass(frozen=True)

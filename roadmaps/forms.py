@@ -133,7 +133,7 @@ class RoadmapImportForm(forms.Form):
             self.fields["kind"].widget = forms.HiddenInput()
 
     def clean_file(self):
-        from registry.spreadsheets import MAX_FILE_BYTES
+        from mentoring_portal.spreadsheets import MAX_FILE_BYTES
 
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from registry.exporters import XLSX, XlsxSheet, save
-from registry.spreadsheets import SpreadsheetError, clean_text, normalise, read_table
+from mentoring_portal.spreadsheets import SpreadsheetError, clean_text, normalise, read_table
 
 from .models import Revision
 from .services import SectionData, content_of

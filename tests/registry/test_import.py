@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
 from registry.models import ImportBatch, MenteeProfile, MentorProfile, Person, Role, Subject, Vocabulary, VocabularyTerm
-from registry.spreadsheets import parse_date
+from mentoring_portal.spreadsheets import parse_date
 from tests.factories import MunicipalityFactory, OrganisationFactory, PersonFactory, make_user
 from tests.utils import page_text
 

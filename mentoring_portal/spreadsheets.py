@@ -1,0 +1,626 @@
+"""Reading the files people upload (xlsx, csv, docx) into plain rows, and parsing their cells.
+
+Shared by every app that imports a table: the registry of teachers, organisations,
+roadmaps. Nothing here touches the database. Every problem with the file itself raises
+``SpreadsheetError`` with a Russian message a curator can act on.
+
+**Hostile files are refused before they are parsed.** A 1.6 KB xlsx that declares a cell
+at ALL200000 made calamine allocate 6 GB; one at XFD1048576 aborted the process. So the
+zip's members are checked from their declared sizes, and the sheet's XML is scanned for
+its largest row and column (``re.findall`` over at most ``MAX_SHEET_XML_BYTES``) before
+calamine sees it. The whole read of the worst accepted file stays well under 300 MB
+(``tests/registry/test_hostile_files.py`` measures it in a subprocess).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import functools
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DATA_ROWS = 50_000
+MAX_COLUMNS = 64
+MAX_CELLS = 2_000_000
+HEADER_SEARCH_ROWS = 10
+# A member of the archive may not unpack to more than this (a 50,000-row sheet is about 30 MB).
+MAX_SHEET_XML_BYTES = 64 * 2**20
+MAX_UNPACKED_BYTES = 128 * 2**20
+MAX_MEMBERS = 2_000
+MAX_DOCX_TABLE_ROWS = 5_000
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class SpreadsheetError(Exception):
+    """The file cannot be read as a table; the message says why, in Russian."""
+
+
+@dataclass
+class Table:
+    header_row: int  # 1-based row number of the header, as Excel shows it (the row of the docx table)
+    headers: list[str]
+    rows: list[tuple[int, list]]  # (1-based row number, cells)
+    above: list[str] = field(default_factory=list)  # text above the header: title rows, paragraphs above a Word table
+    italic: set[int] = field(default_factory=set)  # numbers of the rows set in italics (Word files)
+    notes: dict[int, list[str]] = field(default_factory=dict)  # per row: what could not be read, e.g. a formula
+    kind: str = "xlsx"
+
+
+@dataclass
+class _Raw:
+    """One candidate table of a file, before its header is located."""
+
+    rows: list[tuple[int, list]]
+    merged: list = field(default_factory=list)
+    above: list[str] = field(default_factory=list)
+    italic: set[int] = field(default_factory=set)
+    notes: dict[int, list[str]] = field(default_factory=dict)
+    kind: str = "xlsx"
+
+
+def read_table(file_name: str, content: bytes, *, is_header, header_hint: str = "", italics: bool = False) -> Table:
+    """Read the first sheet of an xlsx, a csv, or the first fitting table of a docx into a ``Table``.
+
+    ``is_header(cells)`` tells whether a row is the header row; the first such row
+    among the first ten is taken, so a title above the table is tolerated. In a Word
+    file the first table that has such a header row is taken.
+    """
+    kind = sniff(file_name, content)
+    if kind == "xlsx":
+        candidates = [_read_xlsx(content, italics=italics)]
+    elif kind == "docx":
+        candidates = _read_docx(content)
+        if not candidates:
+            raise SpreadsheetError(
+                _("В документе Word нет ни одной таблицы. Загрузите документ, в котором мероприятия записаны таблицей.")
+            )
+    else:
+        candidates = [_Raw(_read_csv(content), kind="csv")]
+    error = None
+    for raw in candidates:
+        try:
+            return _locate_table(raw, is_header, header_hint)
+        except SpreadsheetError as problem:
+            error = error or problem
+    raise error
+
+
+def sniff(file_name: str, content: bytes) -> str:
+    """What the file really is, by its first bytes, not its name: ``xlsx``, ``docx`` or ``csv``.
+
+    Everything else is refused with the reason: old binary Office formats, a workbook
+    protected by a password (an encrypted package inside an OLE file), a PDF or a picture
+    renamed, an archive that unpacks to far more than any school's table.
+    """
+    if not content:
+        raise SpreadsheetError(_("Файл пустой."))
+    if len(content) > MAX_FILE_BYTES:
+        raise SpreadsheetError(
+            _("Файл больше %(limit)s МБ. Разделите таблицу на несколько файлов.") % {"limit": MAX_FILE_BYTES // 2**20}
+        )
+    name = file_name.lower()
+    if content.startswith(OLE_MAGIC):
+        raise SpreadsheetError(_ole_message(content, name))
+    if content.startswith(b"%PDF"):
+        raise SpreadsheetError(
+            _("Это PDF-файл, из него таблицу не прочитать. Загрузите исходный файл Word (.docx) или Excel (.xlsx).")
+        )
+    if content.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")):
+        raise SpreadsheetError(
+            _(
+                "Это изображение (скан или фотография), из него таблицу не прочитать. "
+                "Загрузите исходный файл Word (.docx) или Excel (.xlsx)."
+            )
+        )
+    if content.startswith(b"PK\x03\x04"):
+        return _archive_kind(content)
+    if content.startswith(b"{\\rtf"):
+        raise SpreadsheetError(
+            _("Формат RTF не поддерживается. Сохраните документ в Word как «Документ Word (.docx)».")
+        )
+    if name.endswith((".xlsx", ".xlsm", ".docx")):
+        raise SpreadsheetError(_("Файл повреждён: его не удаётся открыть как книгу Excel или документ Word."))
+    if name.endswith((".xls", ".doc", ".pdf", ".odt", ".ods")):
+        raise SpreadsheetError(_unsupported_extension(name))
+    return "csv"
+
+
+def _unsupported_extension(name: str) -> str:
+    if name.endswith(".xls"):
+        return _("Формат .xls (Excel 97–2003) не поддерживается. Сохраните файл как «Книга Excel (.xlsx)» или CSV.")
+    if name.endswith(".doc"):
+        return _("Формат .doc (Word 97–2003) не поддерживается. Сохраните документ как «Документ Word (.docx)».")
+    if name.endswith((".odt", ".ods")):
+        return _("Формат OpenDocument не поддерживается. Сохраните файл как .xlsx или .docx.")
+    return _("Это не таблица. Загрузите файл .xlsx, .docx или .csv.")
+
+
+def _ole_message(content: bytes, name: str) -> str:
+    """An OLE compound file: an old .doc/.xls, or a new workbook or document encrypted with a password."""
+    head = content[: 2**20]
+    if "EncryptionInfo".encode("utf-16-le") in head or "EncryptedPackage".encode("utf-16-le") in head:
+        return _(
+            "Файл защищён паролем. Откройте его, снимите пароль (Файл → Сведения → Защита → Зашифровать паролем, "
+            "оставьте поле пустым), сохраните и загрузите снова."
+        )
+    if "WordDocument".encode("utf-16-le") in head or name.endswith(".doc"):
+        return _("Формат .doc (Word 97–2003) не поддерживается. Сохраните документ как «Документ Word (.docx)».")
+    return _("Формат .xls (Excel 97–2003) не поддерживается. Сохраните файл как «Книга Excel (.xlsx)» или CSV.")
+
+
+def _open_archive(content: bytes) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise SpreadsheetError(_("Файл повреждён: его не удаётся открыть как книгу Excel или документ Word.")) from None
+    total = sum(member.file_size for member in members)
+    if len(members) > MAX_MEMBERS or total > MAX_UNPACKED_BYTES:
+        raise SpreadsheetError(
+            _(
+                "Файл в распакованном виде занимает %(size)s МБ — больше, чем бывает у таблицы (до %(limit)s МБ). "
+                "Загрузка отклонена."
+            )
+            % {"size": total // 2**20, "limit": MAX_UNPACKED_BYTES // 2**20}
+        )
+    return archive
+
+
+def _archive_kind(content: bytes) -> str:
+    archive = _open_archive(content)
+    names = set(archive.namelist())
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names or any(name.startswith("xl/worksheets/") for name in names):
+        return "xlsx"
+    if "content.xml" in names:
+        raise SpreadsheetError(_("Формат OpenDocument не поддерживается. Сохраните файл как .xlsx или .docx."))
+    raise SpreadsheetError(_("Файл повреждён: его не удаётся открыть как книгу Excel или документ Word."))
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, limit: int = MAX_SHEET_XML_BYTES) -> bytes:
+    """A member's bytes, never more than ``limit``: the declared size was checked, and the read is bounded too."""
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise SpreadsheetError(
+            _("Лист слишком большой: %(size)s МБ в распакованном виде, допустимо до %(limit)s МБ.")
+            % {"size": info.file_size // 2**20, "limit": limit // 2**20}
+        )
+    try:
+        with archive.open(info) as stream:
+            data = stream.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError):
+        raise SpreadsheetError(_("Файл повреждён: его не удаётся открыть как книгу Excel или документ Word.")) from None
+    if len(data) > limit:
+        raise SpreadsheetError(_("Лист слишком большой. Разделите таблицу на несколько файлов."))
+    return data
+
+
+# --- xlsx ---------------------------------------------------------------------------------------
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
+_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]{1,3}[0-9]{1,7}:)?([A-Z]{1,3})([0-9]{1,7})"')
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>((?:(?!</c>).){0,4000}?)</c>', re.DOTALL)
+
+
+def _first_sheet_name(archive: zipfile.ZipFile) -> str:
+    sheets = sorted(
+        (name for name in archive.namelist() if name.startswith("xl/worksheets/sheet") and name.endswith(".xml")),
+        key=lambda name: (len(name), name),
+    )
+    if not sheets:
+        raise SpreadsheetError(_("В книге нет листов с данными."))
+    return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in sheets else sheets[0]
+
+
+def check_sheet_size(data: bytes) -> None:
+    """Refuse a sheet whose cells reach past the limits, from its XML alone, before any parser allocates for it.
+
+    Both the declared ``<dimension>`` and the cells themselves are read: the dimension is
+    optional and may lie, the cells are what calamine allocates a rectangle for.
+    """
+    rows = 0
+    columns = 0
+    if match := _DIMENSION.search(data, 0, 4096):
+        columns, rows = column_index_from_string(match.group(1).decode()), int(match.group(2))
+    _refuse_size(rows, columns)
+    row_numbers = _ROW_REF.findall(data)
+    if row_numbers:
+        rows = max(rows, max(map(int, row_numbers)))
+    rows = max(rows, data.count(b"<row"))
+    letters = set(_CELL_COLUMN.findall(data))
+    if letters:
+        columns = max(columns, max(column_index_from_string(letter.decode()) for letter in letters))
+    _refuse_size(rows, columns)
+    cells = data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
+    if cells > MAX_CELLS:
+        raise SpreadsheetError(
+            _("В листе %(cells)s ячеек, допустимо не больше %(limit)s. Разделите таблицу на несколько файлов.")
+            % {"cells": cells, "limit": MAX_CELLS}
+        )
+
+
+def _refuse_size(rows: int, columns: int) -> None:
+    if rows > MAX_DATA_ROWS + HEADER_SEARCH_ROWS:
+        raise SpreadsheetError(
+            _(
+                "Лист занимает %(rows)s строк, допустимо не больше %(limit)s. Разделите таблицу на несколько файлов "
+                "или удалите пустые строки внизу листа (в том числе с оформлением)."
+            )
+            % {"rows": rows, "limit": MAX_DATA_ROWS}
+        )
+    if columns > MAX_COLUMNS:
+        raise SpreadsheetError(
+            _(
+                "Лист занимает столбцы до %(column)s (%(columns)s столбцов), допустимо не больше %(limit)s. "
+                "Удалите лишние столбцы справа (в том числе пустые с оформлением)."
+            )
+            % {"column": get_column_letter(min(columns, 16384)), "columns": columns, "limit": MAX_COLUMNS}
+        )
+
+
+def formulas_without_values(data: bytes) -> dict[int, list[str]]:
+    """Cells whose formula has no value saved with it, by row: their value cannot be known without Excel."""
+    if b"<f" not in data:
+        return {}
+    gaps: dict[int, list[str]] = {}
+    for reference, inner in _FORMULA_CELL.findall(data):
+        if b"<f" in inner and b"<v" not in inner and b"<is" not in inner:
+            reference = reference.decode()
+            row = int(re.sub(r"[A-Z]+", "", reference))
+            gaps.setdefault(row, []).append(reference)
+    return gaps
+
+
+_FONT = re.compile(rb"<font\b[^>]*?(?:/>|>(.*?)</font>)", re.DOTALL)
+_ITALIC = re.compile(rb'<i\s*/>|<i val="(?:1|true)"\s*/>')
+_XF = re.compile(rb"<xf\b([^>]*)>")
+_FONT_ID = re.compile(rb'fontId="([0-9]+)"')
+_STYLED_CELL = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"([^>]*?)(/?)>')
+_STYLE = re.compile(rb's="([0-9]+)"')
+
+
+def italic_rows(archive: zipfile.ZipFile, data: bytes) -> set[int]:
+    """Rows whose every filled cell is set in italics: the explanatory notes of a plan, not its measures.
+
+    calamine reads values only, so the styles are read from the package: fonts with ``<i/>``,
+    the cell formats that use them, the cells that use those formats.
+    """
+    try:
+        styles = _read_member(archive, "xl/styles.xml", 8 * 2**20)
+    except KeyError:
+        return set()
+    fonts = re.search(rb"<fonts\b.*?</fonts>", styles, re.DOTALL)
+    formats = re.search(rb"<cellXfs\b.*?</cellXfs>", styles, re.DOTALL)
+    if not fonts or not formats:
+        return set()
+    italic_fonts = {
+        index
+        for index, font in enumerate(_FONT.finditer(fonts.group(0)))
+        if font.group(1) and _ITALIC.search(font.group(1))
+    }
+    italic_styles = set()
+    for index, xf in enumerate(_XF.finditer(formats.group(0))):
+        font = _FONT_ID.search(xf.group(1))
+        if int(font.group(1) if font else 0) in italic_fonts:
+            italic_styles.add(index)
+    if not italic_styles:
+        return set()
+    verdict: dict[int, bool] = {}
+    for row, attributes, closed in _STYLED_CELL.findall(data):
+        if closed:
+            continue
+        style = _STYLE.search(attributes)
+        italic = int(style.group(1) if style else 0) in italic_styles
+        number = int(row)
+        verdict[number] = verdict.get(number, True) and italic
+    return {row for row, italic in verdict.items() if italic}
+
+
+def _read_xlsx(content: bytes, *, italics: bool = False) -> _Raw:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    archive = _open_archive(content)
+    data = _read_member(archive, _first_sheet_name(archive))
+    check_sheet_size(data)
+    gaps = formulas_without_values(data)
+    italic = italic_rows(archive, data) if italics else set()
+    del data
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheet = workbook.get_sheet_by_index(0)
+        merged = list(sheet.merged_cell_ranges or [])
+        rows = _numbered_rows(sheet.iter_rows())
+    except (CalamineError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        raise SpreadsheetError(_("Файл повреждён: его не удаётся прочитать (%(error)s).") % {"error": error}) from None
+    notes = {
+        row: [
+            _(
+                "ячейка %(cells)s: формула без сохранённого значения, ячейка не прочитана. Откройте файл в Excel, "
+                "пересчитайте и сохраните его."
+            )
+            % {"cells": ", ".join(references)}
+        ]
+        for row, references in gaps.items()
+    }
+    return _Raw(rows, merged, notes=notes, italic=italic)
+
+
+def _numbered_rows(rows) -> list[tuple[int, list]]:
+    """Only the rows that hold something, each with its 1-based number as Excel shows it."""
+    numbered = []
+    for number, row in enumerate(rows, start=1):
+        cells = list(row)
+        if any(cell not in ("", None) for cell in cells):
+            numbered.append((number, cells))
+            if len(numbered) > MAX_DATA_ROWS + HEADER_SEARCH_ROWS:
+                raise SpreadsheetError(
+                    _("В таблице больше %(limit)s строк. Разделите её на несколько файлов.") % {"limit": MAX_DATA_ROWS}
+                )
+    return numbered
+
+
+# --- csv ----------------------------------------------------------------------------------------
+def _read_csv(content: bytes) -> list[tuple[int, list]]:
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1251 decodes any byte string except five bytes
+        raise SpreadsheetError(_("Не удалось определить кодировку файла. Сохраните его как CSV (UTF-8)."))
+    if "\x00" in text:
+        raise SpreadsheetError(_("Это не таблица. Загрузите файл .xlsx, .docx или .csv."))
+    sample = text[:4096]
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=";,\t")
+        delimiter, skip_spaces = sniffed.delimiter, sniffed.skipinitialspace
+    except csv.Error:
+        delimiter, skip_spaces = (";" if sample.count(";") >= sample.count(",") else ","), False
+    # Only the delimiter is guessed. The quote is always «"», doubled inside a cell, as Excel and
+    # LibreOffice write it: the sniffer takes an apostrophe in a cell (О'Нил) for the quote character
+    # and then reads every «"» of the file as data.
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=skip_spaces)
+    rows = []
+    for row in reader:
+        if len(row) > MAX_COLUMNS:
+            _refuse_size(0, len(row))
+        rows.append(row)
+    return _numbered_rows(rows)
+
+
+# --- docx ---------------------------------------------------------------------------------------
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _read_docx(content: bytes) -> list[_Raw]:
+    """Each top-level table of a Word file, with the paragraphs above it.
+
+    Read with python-docx's parser from the ``w:tbl`` elements directly: a horizontally merged
+    cell (``gridSpan``) gives its text to its first column and empty cells to the rest, a
+    vertically merged continuation (``vMerge``) is an empty cell, as it looks on paper.
+    """
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    archive = _open_archive(content)
+    _read_member(archive, "word/document.xml")  # bounded before lxml parses it
+    try:
+        document = docx.Document(io.BytesIO(content))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise SpreadsheetError(_("Документ Word повреждён (%(error)s).") % {"error": error}) from None
+    except Exception as error:  # lxml's XMLSyntaxError and friends: a broken part of the package
+        raise SpreadsheetError(_("Документ Word повреждён: его не удаётся прочитать.")) from error
+    tables = []
+    paragraphs: list[str] = []
+    for element in document.element.body.iterchildren():
+        if element.tag == f"{_W}p":
+            paragraphs.append(_paragraph_text(element))
+        elif element.tag == f"{_W}tbl":
+            rows, italic = _docx_rows(element)
+            above = [text for text in paragraphs if text.strip()][-15:]
+            tables.append(_Raw(rows, above=above, italic=italic, kind="docx"))
+            paragraphs = []
+    return tables
+
+
+def _paragraph_text(paragraph) -> str:
+    parts = []
+    for node in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+        parts.append(node.text or "" if node.tag == f"{_W}t" else (" " if node.tag == f"{_W}tab" else "\n"))
+    return "".join(parts)
+
+
+def _is_italic(paragraphs) -> bool:
+    """Every run with text is italic (``w:i`` without ``w:val="0"``)."""
+    runs = [run for paragraph in paragraphs for run in paragraph.iter(f"{_W}r") if run.find(f"{_W}t") is not None]
+    if not runs:
+        return False
+    for run in runs:
+        italic = run.find(f"{_W}rPr/{_W}i")
+        if italic is None or italic.get(f"{_W}val") in ("0", "false"):
+            return False
+    return True
+
+
+def _docx_rows(table) -> tuple[list[tuple[int, list]], set[int]]:
+    rows = []
+    italic = set()
+    for number, row in enumerate(table.iterchildren(f"{_W}tr"), start=1):
+        if number > MAX_DOCX_TABLE_ROWS:
+            raise SpreadsheetError(
+                _("В таблице документа больше %(limit)s строк. Разделите её.") % {"limit": MAX_DOCX_TABLE_ROWS}
+            )
+        cells: list[str] = []
+        before = row.find(f"{_W}trPr/{_W}gridBefore")
+        if before is not None:
+            cells += [""] * int(before.get(f"{_W}val", "0") or 0)
+        paragraphs_of_row = []
+        for cell in row.iterchildren(f"{_W}tc"):
+            properties = cell.find(f"{_W}tcPr")
+            span = 1
+            continued = False
+            if properties is not None:
+                grid_span = properties.find(f"{_W}gridSpan")
+                if grid_span is not None:
+                    span = max(1, min(int(grid_span.get(f"{_W}val", "1") or 1), MAX_COLUMNS))
+                merge = properties.find(f"{_W}vMerge")
+                continued = merge is not None and merge.get(f"{_W}val", "continue") == "continue"
+            paragraphs = list(cell.iterchildren(f"{_W}p"))
+            paragraphs_of_row += paragraphs
+            text = "" if continued else "\n".join(_paragraph_text(paragraph) for paragraph in paragraphs).strip()
+            cells += [text] + [""] * (span - 1)
+            if len(cells) > MAX_COLUMNS:
+                _refuse_size(0, len(cells))
+        if any(cells):
+            rows.append((number, cells))
+            if _is_italic(paragraphs_of_row):
+                italic.add(number)
+    return rows, italic
+
+
+# --- the header ---------------------------------------------------------------------------------
+def _locate_table(raw: _Raw, is_header, hint: str) -> Table:
+    numbered_rows = raw.rows
+    if not numbered_rows:
+        raise SpreadsheetError(_("Файл пустой: в первом листе нет данных."))
+    for position, (number, row) in enumerate(numbered_rows[:HEADER_SEARCH_ROWS]):
+        cells = [clean_text(cell) for cell in row]
+        if not is_header(cells):
+            continue
+        index = number - 1
+        header_merges = [area for area in raw.merged if area[0][0] <= index <= area[1][0] and area[0][1] != area[1][1]]
+        if header_merges:
+            (row_from, col_from), (row_to, col_to) = header_merges[0]
+            area = f"{get_column_letter(col_from + 1)}{row_from + 1}:{get_column_letter(col_to + 1)}{row_to + 1}"
+            raise SpreadsheetError(
+                _(
+                    "В заголовке таблицы есть объединённые ячейки (%(area)s). Разъедините их, чтобы у каждого "
+                    "столбца было своё название в одной строке."
+                )
+                % {"area": area}
+            )
+        data = numbered_rows[position + 1 :]
+        if not data:
+            raise SpreadsheetError(_("В таблице нет ни одной строки с данными под заголовком."))
+        above = list(raw.above)
+        above += [
+            " ".join(clean_text(cell) for cell in cells if clean_text(cell)) for _, cells in numbered_rows[:position]
+        ]
+        return Table(
+            header_row=number,
+            headers=cells,
+            rows=data,
+            above=above,
+            italic=raw.italic,
+            notes=raw.notes,
+            kind=raw.kind,
+        )
+    raise SpreadsheetError(
+        _("Не найдена строка заголовка. Первая строка таблицы должна содержать названия столбцов, %(hint)s.")
+        % {"hint": hint or _("например «ФИО», «ОО», «Должность». Скачайте шаблон на этой странице")}
+    )
+
+
+def clean_text(value) -> str:
+    """A cell as text: whole numbers without «.0», spaces collapsed, NUL characters dropped.
+
+    An xlsx cell can carry NUL as the escape ``_x0000_``; PostgreSQL cannot store it in text.
+    """
+    if value.__class__ is str:  # the common case first: an import calls this for every cell
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        return " ".join((value.replace("\xa0", " ") if "\xa0" in value else value).split())
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+    return " ".join(str(value).replace("\xa0", " ").split())
+
+
+_QUOTES = re.compile(r"[«»\"'„“”`]")
+_NUMERO = re.compile(r"№\s*")
+
+
+def normalise(text) -> str:
+    """For matching by meaning: lower case, ё→е, quotes and punctuation dropped, spaces collapsed."""
+    return _normalise_text(clean_text(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalise_text(text: str) -> str:
+    # Cached: an import normalises the same organisation, subject and category names on every row.
+    text = _NUMERO.sub("№ ", _QUOTES.sub("", text.lower().replace("ё", "е")))
+    return " ".join(text.replace("\u2013", "-").replace("\u2014", "-").split())
+
+
+MONTHS = {
+    "январ": 1,
+    "феврал": 2,
+    "март": 3,
+    "апрел": 4,
+    "ма": 5,
+    "июн": 6,
+    "июл": 7,
+    "август": 8,
+    "сентябр": 9,
+    "октябр": 10,
+    "ноябр": 11,
+    "декабр": 12,
+}
+_NUMERIC_DATE = re.compile(
+    r"^(\d{1,2})[./\-\s](\d{1,2})[./\-\s](\d{2}|\d{4})(?:\s*г\.?)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_WORD_DATE = re.compile(r"^[«\"]?(\d{1,2})[»\"]?\s+([а-яё]+)\s+(\d{4})(?:\s*(?:г\.?|года))?$")
+
+
+def parse_date(value) -> datetime.date | None:
+    """A date in any common Russian form; ``None`` for an empty cell; ``ValueError`` if unreadable.
+
+    Accepts real date cells, 29.03.2022, 29.03.22, 29/03/2022, 2022-03-29, «29 марта 2022 г.»,
+    and Excel serial numbers (44649) that a csv export sometimes carries.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 20000 < value < 80000:  # 1954..2119 as an Excel serial day
+            return datetime.date(1899, 12, 30) + datetime.timedelta(days=int(value))
+        raise ValueError(value)
+    text = clean_text(value).lower().replace("ё", "е")
+    if not text:
+        return None
+    if match := _NUMERIC_DATE.match(text):
+        day, month, year = (int(part) for part in match.groups())
+        if year < 100:
+            year += 2000 if year < 70 else 1900
+        return datetime.date(year, month, day)
+    if match := _ISO_DATE.match(text):
+        year, month, day = (int(part) for part in match.groups())
+        return datetime.date(year, month, day)
+    if match := _WORD_DATE.match(text):
+        day, word, year = match.groups()
+        for stem, month in MONTHS.items():
+            if word.startswith(stem) and (stem != "ма" or word in {"мая", "май"}):
+                return datetime.date(int(year), month, int(day))
+    if re.fullmatch(r"\d{5}(?:\.0)?", text):
+        return parse_date(float(text))
+    raise ValueError(value)
