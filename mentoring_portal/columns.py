@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from .spreadsheets import normalise
 
 SKIP = ""
@@ -41,11 +43,15 @@ class Field:
 
 
 class ColumnSet:
-    """The fields of one kind of import, in the order the words are tried (the more specific first)."""
+    """The fields of one kind of import, in the order a template lists them."""
 
-    def __init__(self, fields: Sequence[Field]):
+    def __init__(self, fields: Sequence[Field], *, word_order: Sequence[str] = ()):
+        """``word_order`` lists the keys whose words are tried first (the more specific); the rest follow."""
         self.fields = list(fields)
         self.by_key = {field.key: field for field in self.fields}
+        self.word_order = [self.by_key[key] for key in word_order] + [
+            field for field in self.fields if field.key not in word_order
+        ]
         self.exact = {}
         for field in self.fields:
             for name in (field.title, *field.synonyms, field.key):
@@ -60,7 +66,7 @@ class ColumnSet:
         words = key.split()
         if "ф" in words and "и" in words and "о" in words:
             words = [*words, "фио"]
-        for field in self.fields:
+        for field in self.word_order:
             if field.matches_words(words):
                 return field.key
         return None
@@ -95,7 +101,44 @@ class ColumnSet:
         return result
 
     def choices(self) -> list[tuple[str, str]]:
-        return [(SKIP, "— не загружать —"), *((field.key, field.title) for field in self.fields)]
+        return [(SKIP, _("— не загружать —")), *((field.key, field.title) for field in self.fields)]
 
     def title(self, key: str) -> str:
         return self.by_key[key].title
+
+
+def mapping_form(column_set: ColumnSet, headers: Sequence[str], columns: Sequence[str | None], data=None):
+    """A form with one choice per column of the file: which field it is read as, or none."""
+    from django import forms
+    from openpyxl.utils import get_column_letter
+
+    class MappingForm(forms.Form):
+        def clean(self):
+            cleaned = super().clean()
+            seen: dict[str, str] = {}
+            for name, value in cleaned.items():
+                if not value:
+                    continue
+                if value in seen:
+                    self.add_error(
+                        name,
+                        _("«%(field)s» уже выбрано для столбца «%(other)s».")
+                        % {"field": column_set.title(value), "other": self.fields[seen[value]].label},
+                    )
+                seen[value] = name
+            return cleaned
+
+        def chosen(self) -> dict[int, str]:
+            return {int(name.removeprefix("column_")): value for name, value in self.cleaned_data.items()}
+
+    fields = {}
+    for index, title in enumerate(headers):
+        letter = get_column_letter(index + 1)
+        fields[f"column_{index}"] = forms.ChoiceField(
+            label=f"{letter}: {title}" if title else _("%(letter)s: без названия") % {"letter": letter},
+            choices=column_set.choices(),
+            required=False,
+            initial=columns[index] if index < len(columns) and columns[index] else SKIP,
+        )
+    form_class = type("MappingForm", (MappingForm,), fields)
+    return form_class(data=data, prefix="map")

@@ -4,11 +4,11 @@ Shared by every app that imports a table: the registry of teachers, organisation
 roadmaps. Nothing here touches the database. Every problem with the file itself raises
 ``SpreadsheetError`` with a Russian message a curator can act on.
 
-**Hostile files are refused before they are parsed.** A 1.6 KB xlsx that declares a cell
-at ALL200000 made calamine allocate 6 GB; one at XFD1048576 aborted the process. So the
-zip's members are checked from their declared sizes, and the sheet's XML is scanned for
-its largest row and column (``re.findall`` over at most ``MAX_SHEET_XML_BYTES``) before
-calamine sees it. The whole read of the worst accepted file stays well under 300 MB
+**Hostile files are refused before they are parsed.** A 1.6 KB xlsx with a cell at
+ALL200000 made calamine allocate 6 GB; one at XFD1048576 aborted the process. So the zip's
+members are checked from their declared sizes, and the sheet's XML (at most
+``MAX_SHEET_XML_BYTES``) is scanned for its farthest filled row and column before calamine
+sees it. The whole read of the worst accepted file stays well under 300 MB
 (``tests/registry/test_hostile_files.py`` measures it in a subprocess).
 """
 
@@ -206,9 +206,8 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int = MAX_SHEET_XML
 
 
 # --- xlsx ---------------------------------------------------------------------------------------
-_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
-_ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
-_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]{1,3}[0-9]{1,7}:)?([A-Z]{1,3})([0-9]{1,7})"')
+# A cell that is not self-closing: it holds a value (or a formula); styled empty cells are ``<c …/>``.
+_FILLED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>((?:(?!</c>).){0,4000}?)</c>', re.DOTALL)
 
 
@@ -223,29 +222,25 @@ def _first_sheet_name(archive: zipfile.ZipFile) -> str:
 
 
 def check_sheet_size(data: bytes) -> None:
-    """Refuse a sheet whose cells reach past the limits, from its XML alone, before any parser allocates for it.
+    """Refuse a sheet whose filled cells reach past the limits, from its XML alone, before calamine allocates for it.
 
-    Both the declared ``<dimension>`` and the cells themselves are read: the dimension is
-    optional and may lie, the cells are what calamine allocates a rectangle for.
+    calamine allocates the rectangle from A1 to the farthest cell with a value. The declared
+    ``<dimension>`` is not trusted either way: it is optional and may lie, and LibreOffice
+    declares A1:AMJ1048576 for an ordinary sheet padded with styled empty rows, which hold no
+    value and cost nothing.
     """
-    rows = 0
-    columns = 0
-    if match := _DIMENSION.search(data, 0, 4096):
-        columns, rows = column_index_from_string(match.group(1).decode()), int(match.group(2))
+    rows = columns = 0
+    references = _FILLED_CELL.findall(data)
+    if references:
+        columns = max(
+            column_index_from_string(letters.decode()) for letters in {letters for letters, _row in references}
+        )
+        rows = max(int(row) for _letters, row in references)
     _refuse_size(rows, columns)
-    row_numbers = _ROW_REF.findall(data)
-    if row_numbers:
-        rows = max(rows, max(map(int, row_numbers)))
-    rows = max(rows, data.count(b"<row"))
-    letters = set(_CELL_COLUMN.findall(data))
-    if letters:
-        columns = max(columns, max(column_index_from_string(letter.decode()) for letter in letters))
-    _refuse_size(rows, columns)
-    cells = data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
-    if cells > MAX_CELLS:
+    if len(references) > MAX_CELLS:
         raise SpreadsheetError(
             _("В листе %(cells)s ячеек, допустимо не больше %(limit)s. Разделите таблицу на несколько файлов.")
-            % {"cells": cells, "limit": MAX_CELLS}
+            % {"cells": len(references), "limit": MAX_CELLS}
         )
 
 
@@ -268,13 +263,16 @@ def _refuse_size(rows: int, columns: int) -> None:
         )
 
 
+_SAVED_VALUE = re.compile(rb"<v>[^<]")
+
+
 def formulas_without_values(data: bytes) -> dict[int, list[str]]:
     """Cells whose formula has no value saved with it, by row: their value cannot be known without Excel."""
     if b"<f" not in data:
         return {}
     gaps: dict[int, list[str]] = {}
     for reference, inner in _FORMULA_CELL.findall(data):
-        if b"<f" in inner and b"<v" not in inner and b"<is" not in inner:
+        if b"<f" in inner and not _SAVED_VALUE.search(inner) and b"<is" not in inner:
             reference = reference.decode()
             row = int(re.sub(r"[A-Z]+", "", reference))
             gaps.setdefault(row, []).append(reference)

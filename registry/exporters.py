@@ -140,3 +140,19 @@ class ImportTemplate:
         lists.append(["Согласие (дата)", "дата в виде 29.03.2022"])
         lists.append(["Стаж, лет", "число полных лет"])
         return "Шаблон реестра педагогов.xlsx", XLSX, save(workbook)
+
+
+class RefusedRowsExport:
+    """The rows of an upload that were not loaded, as in the file, with a column «Ошибка»: to fix and load again."""
+
+    def render(self, batch) -> tuple[str, str, bytes]:
+        plan = batch.plan
+        headers = [title or "" for title in plan.get("headers", [])]
+        workbook = Workbook(write_only=True)
+        sheet = XlsxSheet(workbook, "Отклонённые строки", [*([24] * len(headers)), 60])
+        sheet.append([*headers, "Ошибка"], bold=True)
+        for _number, _name, errors, cells, _choices, _typed in plan.get("refused", []):
+            cells = list(cells) + [""] * (len(headers) - len(cells))
+            sheet.append([*cells[: len(headers)], "; ".join(errors)])
+        stem = batch.file_name.rsplit(".", 1)[0]
+        return f"{stem} — отклонённые строки.xlsx", XLSX, save(workbook)

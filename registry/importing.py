@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import functools
 import io
 import re
 from collections import Counter
@@ -32,10 +31,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mentoring_portal.columns import ColumnSet, Field, header_key
+from mentoring_portal.spreadsheets import SpreadsheetError, clean_text, normalise, parse_date, read_table
+
 from .audit import record_history
 from .models import (
     MenteeProfile,
     MentorProfile,
+    Municipality,
     Organisation,
     Person,
     Subject,
@@ -43,60 +46,63 @@ from .models import (
     VocabularyTerm,
     normalise_query,
 )
-from mentoring_portal.spreadsheets import SpreadsheetError, Table, clean_text, normalise, parse_date, read_table
+from .organisation_names import OrganisationMatcher
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str
-    synonyms: tuple[str, ...] = ()
+def _field(key, title, synonyms=(), words=()):
+    return Field(key, title, synonyms, words)
 
 
-COLUMNS = (
-    Column("full_name", "ФИО", ("фамилия имя отчество", "фио педагога", "фио работника", "педагог", "ф и о")),
-    Column("last_name", "Фамилия"),
-    Column("first_name", "Имя"),
-    Column("middle_name", "Отчество"),
-    Column("organisation", "ОО", ("образовательная организация", "организация", "оу", "оо", "школа", "учреждение")),
-    Column("position", "Должность", ("занимаемая должность",)),
-    Column("subjects", "Предметы", ("предмет", "преподаваемые предметы", "преподаваемый предмет", "дисциплины")),
-    Column("experience", "Стаж, лет", ("стаж", "педагогический стаж", "педстаж", "стаж работы", "стаж лет")),
-    Column("teaching_since", "Начало стажа", ("дата начала стажа", "начало педагогического стажа")),
-    Column("category", "Квалификационная категория", ("категория", "квалификация", "кв категория")),
-    Column("role", "Роль", ("роль в наставничестве", "наставник наставляемый", "участие в наставничестве")),
-    Column("mentee_category", "Категория наставляемого", ("категория наставляемых",)),
-    Column(
-        "requests",
-        "Запрос / затруднения",
-        ("запрос", "затруднения", "запрос затруднения", "профессиональные затруднения", "дефициты", "запросы"),
-    ),
-    Column("competencies", "Компетенции наставника", ("компетенции",)),
-    Column(
-        "consent_date",
-        "Согласие (дата)",
-        ("согласие", "дата согласия", "согласие на обработку персональных данных", "согласие на обработку пдн"),
-    ),
-    Column("email", "Электронная почта", ("email", "e-mail", "e mail", "почта", "эл почта")),
-    Column("phone", "Телефон", ("контактный телефон", "тел")),
-)
+# In the template's order; the more specific words are tried first («категория наставляемого»
+# before «категория», «дата начала стажа» before «стаж»).
+COLUMNS = ColumnSet(
+    [
+        _field("full_name", "ФИО", ("фамилия имя отчество", "фио педагога", "фио работника", "педагог", "ф и о"),
+               (("фио",), ("фамил", "имя", "отчеств"))),
+        _field("last_name", "Фамилия", (), (("фамил",),)),
+        _field("first_name", "Имя", (), (("имя",),)),
+        _field("middle_name", "Отчество", (), (("отчеств",),)),
+        _field("organisation", "ОО", ("образовательная организация", "организация", "оу", "оо", "школа", "учреждение"),
+               (("организац",), ("оо",), ("оу",), ("школ",), ("учрежден",))),
+        _field("position", "Должность", ("занимаемая должность",), (("должност",),)),
+        _field("subjects", "Предметы", ("предмет", "преподаваемые предметы", "преподаваемый предмет", "дисциплины"),
+               (("предмет",), ("дисциплин",))),
+        _field("experience", "Стаж, лет", ("стаж", "педагогический стаж", "педстаж", "стаж работы", "стаж лет"),
+               (("стаж",), ("педстаж",))),
+        _field("teaching_since", "Начало стажа", ("дата начала стажа", "начало педагогического стажа"),
+               (("начал", "стаж"), ("дата", "стаж"))),
+        _field("category", "Квалификационная категория", ("категория", "квалификация", "кв категория"),
+               (("категор",), ("квалиф",))),
+        _field("role", "Роль", ("роль в наставничестве", "наставник наставляемый", "участие в наставничестве"),
+               (("роль",), ("участ",), ("наставник", "наставляем"))),
+        _field("mentee_category", "Категория наставляемого", ("категория наставляемых",),
+               (("категор", "наставляем"),)),
+        _field("requests", "Запрос / затруднения",
+               ("запрос", "затруднения", "запрос затруднения", "профессиональные затруднения", "дефициты", "запросы"),
+               (("запрос",), ("затруднен",), ("дефицит",))),
+        _field("competencies", "Компетенции наставника", ("компетенции",), (("компетенц",),)),
+        _field("consent_date", "Согласие (дата)",
+               ("согласие", "дата согласия", "согласие на обработку персональных данных", "согласие на обработку пдн"),
+               (("соглас",),)),
+        _field("email", "Электронная почта", ("email", "e-mail", "e mail", "почта", "эл почта"),
+               (("почт",), ("email",), ("mail",))),
+        _field("phone", "Телефон", ("контактный телефон", "тел"), (("телефон",), ("тел",))),
+     ],
+    word_order=("teaching_since", "mentee_category"),
+)  # fmt: skip
 # The template and the export carry one «ФИО» column and the experience in years.
 TEMPLATE_COLUMNS = [
-    column for column in COLUMNS if column.key not in {"last_name", "first_name", "middle_name", "teaching_since"}
+    column
+    for column in COLUMNS.fields
+    if column.key not in {"last_name", "first_name", "middle_name", "teaching_since"}
 ]
-
-
-@functools.lru_cache(maxsize=4096)
-def header_key(text: str) -> str:
-    text = normalise(text)
-    text = re.sub(r"[()/\\.,:;_\-]+", " ", text)
-    return " ".join(text.split())
-
-
-HEADER_LOOKUP = {
-    header_key(name): column.key for column in COLUMNS for name in (column.title, *column.synonyms, column.key)
+TITLES = {column.key: column.title for column in COLUMNS.fields}
+LIMITS = {
+    name: Person._meta.get_field(name).max_length
+    for name in ("last_name", "first_name", "middle_name", "position", "email", "phone")
 }
-TITLES = {column.key: column.title for column in COLUMNS}
+SUBJECT_LIMIT = Subject._meta.get_field("name").max_length
+PREVIEW_ROWS = 500
 
 CATEGORY_WORDS = {
     "высшая": Person.Category.HIGHEST,
@@ -148,6 +154,11 @@ class RowPlan:
     action: str = "unchanged"  # create, update, unchanged, refused
     errors: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # Organisations the typed name fits when it fits several: (id, short name), to choose from.
+    choices: list[tuple[int, str]] = field(default_factory=list)
+    typed_organisation: str = ""
+    cells: list[str] = field(default_factory=list)  # the row as in the file, for the file of refused rows
     # What apply_import writes:
     person_id: int | None = None
     organisation_id: int | None = None
@@ -224,6 +235,9 @@ class ImportPlan:
     new_subjects: list[str] = field(default_factory=list)
     error: str = ""
     fingerprint: list = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    columns: list[str | None] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -234,26 +248,74 @@ class ImportPlan:
     def can_apply(self) -> bool:
         return not self.error and bool(self.rows) and self.counts["refused"] == 0
 
+    @property
+    def can_apply_valid(self) -> bool:
+        """Some rows are refused, but the others may go in on their own (the refused ones download to be fixed)."""
+        counts = self.counts
+        return not self.error and counts["refused"] > 0 and counts["create"] + counts["update"] > 0
+
     def to_json(self) -> dict:
-        """The rows that write something, for the confirm to reuse when nothing changed since the preview."""
+        """What the preview shows and the confirm writes, stored at upload so neither parses the file again.
+
+        The rows that write something in full; the first ``PREVIEW_ROWS`` others as a line of the
+        preview; the refused ones with their cells, for the file of refused rows.
+        """
+        shown = [row for row in self.rows if row.action != "refused"][:PREVIEW_ROWS]
         return {
             "fingerprint": self.fingerprint,
             "new_subjects": self.new_subjects,
             "counts": self.counts,
+            "error": self.error,
+            "header_row": self.header_row,
+            "headers": self.headers,
+            "columns": self.columns,
+            "samples": self.samples,
+            "unknown_columns": self.unknown_columns,
             "rows": [row.to_json() for row in self.rows if row.action in ("create", "update")],
+            "shown": [[row.number, row.name, row.organisation, row.action, row.changes, row.warnings] for row in shown],
+            "refused": [
+                [row.number, row.name, row.errors, row.cells, row.choices, row.typed_organisation]
+                for row in self.rows
+                if row.action == "refused"
+            ],
         }
 
     @classmethod
     def from_json(cls, data: dict) -> ImportPlan:
         plan = cls(new_subjects=data["new_subjects"], fingerprint=data["fingerprint"])
+        for key in ("error", "header_row", "headers", "columns", "samples", "unknown_columns"):
+            if key in data:
+                setattr(plan, key, data[key])
         plan.rows = [RowPlan.from_json(row) for row in data["rows"]]
+        shown = {row[0]: row for row in data.get("shown", [])}
+        for row in plan.rows:
+            if row.number in shown:
+                _number, row.name, row.organisation, _action, row.changes, row.warnings = shown[row.number]
+        for number, name, errors, cells, choices, typed in data.get("refused", []):
+            plan.rows.append(
+                RowPlan(
+                    number=number,
+                    name=name,
+                    action="refused",
+                    errors=errors,
+                    cells=cells,
+                    choices=[tuple(choice) for choice in choices],
+                    typed_organisation=typed,
+                )
+            )
         unchanged = data["counts"]["unchanged"]
         plan.rows += [RowPlan(number=0, action="unchanged") for _ in range(unchanged)]
         return plan
 
+    @staticmethod
+    def shown_rows(data: dict) -> list[dict]:
+        keys = ("number", "name", "organisation", "action", "changes", "warnings")
+        return [dict(zip(keys, row, strict=True)) for row in data.get("shown", [])]
+
     def summary(self) -> dict:
         return {
             "counts": self.counts,
+            "applied": {"create": self.counts["create"], "update": self.counts["update"]},
             "unknown_columns": self.unknown_columns,
             "new_subjects": self.new_subjects,
             "error": self.error,
@@ -261,7 +323,7 @@ class ImportPlan:
 
 
 def is_header(cells: list[str]) -> bool:
-    keys = {HEADER_LOOKUP.get(header_key(cell)) for cell in cells if cell}
+    keys = {COLUMNS.guess(cell) for cell in cells if cell}
     return ("full_name" in keys or "last_name" in keys) and len(keys - {None}) >= 2
 
 
@@ -271,11 +333,16 @@ class Planner:
     def __init__(self, user, today: datetime.date | None = None):
         self.user = user
         self.today = today or timezone.localdate()
-        self.organisations = list(Organisation.objects.staffed_by(user).only("short_name", "full_name"))
-        self.organisation_by_name: dict[str, Organisation] = {}
-        for organisation in self.organisations:
-            self.organisation_by_name[normalise(organisation.short_name)] = organisation
-            self.organisation_by_name.setdefault(normalise(organisation.full_name), organisation)
+        self.organisations = list(
+            Organisation.objects.staffed_by(user).only("short_name", "full_name", "municipality_id")
+        )
+        municipalities = dict(
+            Municipality.objects.filter(organisations__in=self.organisations).distinct().values_list("pk", "name")
+        )
+        self.matcher = OrganisationMatcher(self.organisations, municipalities)
+        self.by_id = {organisation.pk: organisation for organisation in self.organisations}
+        # What the user chose for a name that fits several organisations: normalised name → id.
+        self.organisation_choices: dict[str, int] = {}
         self.subject_by_name = {normalise(subject.name): subject for subject in Subject.objects.all()}
         self.subject_key_by_id = {subject.pk: key for key, subject in self.subject_by_name.items()}
         terms = VocabularyTerm.objects.visible_to(user).filter(is_active=True)
@@ -300,6 +367,7 @@ class Planner:
             "consent_date",
             "email",
             "phone",
+            "anonymised_at",
         )
         self.existing = {
             person_key(p["organisation_id"], p["last_name"], p["first_name"], p["middle_name"]): p for p in people
@@ -334,17 +402,34 @@ class Planner:
             self.mentee_terms.setdefault(profile_id, set()).add(term_id)
 
     # --- the plan --------------------------------------------------------------------------
-    def plan(self, file_name: str, content: bytes) -> ImportPlan:
+    def plan(
+        self,
+        file_name: str,
+        content: bytes,
+        *,
+        chosen: dict[int, str] | None = None,
+        remembered: dict[str, str] | None = None,
+        organisations: dict[str, int] | None = None,
+    ) -> ImportPlan:
+        """The plan of the file: ``chosen`` columns and ``organisations`` are what the user set in the preview."""
         plan = ImportPlan()
+        self.organisation_choices = organisations or {}
         try:
             table = read_table(file_name, content, is_header=is_header)
         except SpreadsheetError as error:
             plan.error = str(error)
             return plan
         plan.header_row = table.header_row
-        columns, plan.unknown_columns = self.map_columns(table)
+        plan.headers = table.headers
+        plan.columns = COLUMNS.assign(table.headers, remembered=remembered, chosen=chosen)
+        first = table.rows[0][1] if table.rows else []
+        plan.samples = [clean_text(first[index]) if index < len(first) else "" for index in range(len(table.headers))]
+        columns = {key: index for index, key in enumerate(plan.columns) if key}
+        plan.unknown_columns = [
+            title for title, key in zip(table.headers, plan.columns, strict=True) if title and not key
+        ]
         if "full_name" not in columns and not {"last_name", "first_name"} <= set(columns):
-            plan.error = _("Нет столбца «ФИО» (или столбцов «Фамилия» и «Имя»).")
+            plan.error = _("Нет столбца «ФИО» (или столбцов «Фамилия» и «Имя»): укажите его ниже, в столбцах файла.")
             return plan
         if "organisation" not in columns and len(self.organisations) != 1:
             plan.error = _("Нет столбца «ОО»: укажите в нём организацию каждого педагога.")
@@ -357,6 +442,7 @@ class Planner:
         for number, cells in table.rows:
             values = {key: cells[index] if index < len(cells) else "" for key, index in columns.items()}
             row = self.plan_row(number, values, new_subjects)
+            row.warnings += table.notes.get(number, [])
             if row.action != "refused":
                 key = person_key(row.organisation_id, *self.name_parts(row))
                 if key in seen:
@@ -364,6 +450,9 @@ class Planner:
                     row.refuse(None, message % {"row": seen[key]})
                 else:
                     seen[key] = number
+            if row.action == "refused":
+                row.cells = [clean_text(cell) for cell in cells]
+                row.errors += row.warnings
             plan.rows.append(row)
         plan.new_subjects = sorted(new_subjects.values())
         return plan
@@ -372,19 +461,6 @@ class Planner:
     def name_parts(row: RowPlan) -> tuple[str, str, str]:
         fields = row.person_fields
         return fields["last_name"], fields["first_name"], fields["middle_name"]
-
-    def map_columns(self, table: Table) -> tuple[dict[str, int], list[str]]:
-        columns: dict[str, int] = {}
-        unknown: list[str] = []
-        for index, title in enumerate(table.headers):
-            if not title:
-                continue
-            key = HEADER_LOOKUP.get(header_key(title))
-            if key is None or key in columns:
-                unknown.append(title)
-            else:
-                columns[key] = index
-        return columns, unknown
 
     def plan_row(self, number: int, values: dict, new_subjects: dict[str, str]) -> RowPlan:
         row = RowPlan(number=number)
@@ -403,6 +479,11 @@ class Planner:
                 row.refuse("last_name" if not last else "first_name", _("обязательное поле."))
                 return row
         row.name = " ".join(part for part in (last, first, middle) if part)
+        for name, value in (("last_name", last), ("first_name", first), ("middle_name", middle)):
+            if len(value) > LIMITS[name]:
+                column = "full_name" if "full_name" in text else name
+                row.refuse(column, _("длиннее %(limit)s символов.") % {"limit": LIMITS[name]})
+                return row
 
         # Where: the organisation, within the user's reach.
         organisation = self.find_organisation(row, text.get("organisation", ""))
@@ -410,11 +491,19 @@ class Planner:
             return row
         row.organisation, row.organisation_id = organisation.short_name, organisation.pk
         stored = self.existing.get(person_key(organisation.pk, last, first, middle))
+        if stored is not None and stored["anonymised_at"] is not None:
+            row.refuse(
+                "full_name" if "full_name" in text else "last_name",
+                _("это обезличенная карточка (согласие на обработку данных отозвано); её нельзя заполнить снова."),
+            )
+            return row
         fields: dict = {"last_name": last, "first_name": first, "middle_name": middle}
 
         # What: each column; an empty cell keeps what is stored.
         if text.get("position"):
-            fields["position"] = text["position"][:255]
+            fields["position"] = text["position"]
+            if len(text["position"]) > LIMITS["position"]:
+                row.refuse("position", _("длиннее %(limit)s символов.") % {"limit": LIMITS["position"]})
         elif stored is None:
             row.refuse("position", _("обязательное поле для нового педагога."))
         if text.get("category"):
@@ -432,15 +521,26 @@ class Planner:
         if "consent_date" in values:
             self.plan_date(row, "consent_date", values["consent_date"], fields, allow_future=False)
         if text.get("email"):
-            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text["email"]):
+            if len(text["email"]) > LIMITS["email"]:
+                row.refuse("email", _("длиннее %(limit)s символов.") % {"limit": LIMITS["email"]})
+            elif not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text["email"]):
                 row.refuse("email", _("«%(value)s» — не адрес электронной почты.") % {"value": text["email"]})
             else:
                 fields["email"] = text["email"]
         if text.get("phone"):
-            fields["phone"] = text["phone"][:50]
+            fields["phone"] = text["phone"]
+            if len(text["phone"]) > LIMITS["phone"]:
+                row.refuse("phone", _("длиннее %(limit)s символов.") % {"limit": LIMITS["phone"]})
         if text.get("subjects"):
             row.subjects = []
             for name in split_subjects(text["subjects"]):
+                if len(name) > SUBJECT_LIMIT:
+                    row.refuse(
+                        "subjects",
+                        _("«%(value)s…» — название предмета длиннее %(limit)s символов.")
+                        % {"value": name[:40], "limit": SUBJECT_LIMIT},
+                    )
+                    continue
                 key = normalise(name)
                 if key not in self.subject_by_name:
                     new_subjects.setdefault(key, name)
@@ -463,20 +563,36 @@ class Planner:
                 return self.organisations[0]
             row.refuse("organisation", _("обязательное поле."))
             return None
-        organisation = self.organisation_by_name.get(normalise(name))
-        if organisation is None:
-            if len(self.organisations) == 1:
-                row.refuse(
-                    "organisation",
-                    _("«%(value)s» — другая организация. Вы можете загружать педагогов только «%(own)s».")
-                    % {"value": name, "own": self.organisations[0].short_name},
+        chosen = self.organisation_choices.get(normalise(name))
+        if chosen in self.by_id:
+            return self.by_id[chosen]
+        found = self.matcher.find(name)
+        if len(found) == 1:
+            organisation = found[0]
+            if normalise(name) not in (normalise(organisation.short_name), normalise(organisation.full_name)):
+                row.warnings.append(
+                    _("«%(value)s» прочитано как «%(name)s».") % {"value": name, "name": organisation.short_name}
                 )
-            else:
-                row.refuse(
-                    "organisation",
-                    _("организация «%(value)s» не найдена среди организаций вашего муниципалитета.") % {"value": name},
-                )
-        return organisation
+            return organisation
+        if found:
+            row.typed_organisation = name
+            row.choices = [(organisation.pk, organisation.short_name) for organisation in found]
+            row.refuse(
+                "organisation",
+                _("«%(value)s» подходит к нескольким организациям: выберите нужную ниже.") % {"value": name},
+            )
+        elif len(self.organisations) == 1:
+            row.refuse(
+                "organisation",
+                _("«%(value)s» — другая организация. Вы можете загружать педагогов только «%(own)s».")
+                % {"value": name, "own": self.organisations[0].short_name},
+            )
+        else:
+            row.refuse(
+                "organisation",
+                _("организация «%(value)s» не найдена среди организаций вашего муниципалитета.") % {"value": name},
+            )
+        return None
 
     def plan_experience(self, row: RowPlan, values: dict, text: dict, stored: dict | None, fields: dict) -> None:
         if "teaching_since" in values and text.get("teaching_since"):
@@ -631,23 +747,27 @@ def fingerprint(organisation_ids: set[int]) -> list:
     ]
 
 
-def plan_import(user, file_name: str, content: bytes) -> ImportPlan:
-    return Planner(user).plan(file_name, content)
+def plan_import(user, file_name: str, content: bytes, **options) -> ImportPlan:
+    return Planner(user).plan(file_name, content, **options)
 
 
 @transaction.atomic
-def apply_import(user, file_name: str, content: bytes, stored: dict | None = None) -> ImportPlan:
-    """Write the plan in one transaction; nothing at all when any row is refused.
+def apply_import(
+    user, file_name: str, content: bytes, stored: dict | None = None, *, valid_only: bool = False, **options
+) -> ImportPlan:
+    """Write the plan in one transaction: all its rows, or with ``valid_only`` the rows that are not refused.
 
-    ``stored`` is the preview's plan (``ImportPlan.to_json``): reused when the people of
-    the user's organisations have not changed since, planned again otherwise.
+    ``stored`` is the preview's plan (``ImportPlan.to_json``): reused when the people of the
+    user's organisations have not changed since, planned again (with the same ``options``:
+    the columns and organisations chosen in the preview) otherwise. Nothing is written when
+    the file itself is refused, or when rows are refused and ``valid_only`` was not asked.
     """
     organisation_ids = set(Organisation.objects.staffed_by(user).values_list("pk", flat=True))
-    if stored and stored["fingerprint"] == fingerprint(organisation_ids):
+    if stored and stored.get("fingerprint") == fingerprint(organisation_ids):
         plan = ImportPlan.from_json(stored)
     else:
-        plan = Planner(user).plan(file_name, content)
-    if not plan.can_apply:
+        plan = Planner(user).plan(file_name, content, **options)
+    if not (plan.can_apply or (valid_only and plan.can_apply_valid)):
         return plan
     Subject.objects.bulk_create([Subject(name=name) for name in plan.new_subjects], ignore_conflicts=True)
     subjects = {normalise(subject.name): subject.pk for subject in Subject.objects.all()}

@@ -937,6 +937,7 @@ class ImportBatch(models.Model):
     class Kind(models.TextChoices):
         REGISTRY = "registry", _("Реестр педагогов")
         ROADMAP = "roadmap", _("Дорожная карта")
+        ORGANISATIONS = "organisations", _("Список организаций")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGISTRY)
@@ -962,6 +963,51 @@ class ImportBatch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:import_preview", args=[self.pk])
+
+
+def column_owner(user) -> str:
+    """Whose files a remembered column choice belongs to: the municipality of a coordinator, else the organisation."""
+    scope = scope_of(user)
+    if scope.municipality_ids:
+        return f"municipality:{min(scope.municipality_ids)}"
+    if scope.managed_organisation_ids:
+        return f"organisation:{min(scope.managed_organisation_ids)}"
+    return f"user:{user.pk}"
+
+
+class ColumnChoiceQuerySet(models.QuerySet):
+    def remembered(self, user, kind: str) -> dict[str, str]:
+        """Header → field, as the user's organisation (or municipality) last said for this kind of file."""
+        return dict(self.filter(kind=kind, owner=column_owner(user)).values_list("header", "field"))
+
+    def remember(self, user, kind: str, choices: dict[str, str]) -> None:
+        owner = column_owner(user)
+        self.bulk_create(
+            [self.model(kind=kind, owner=owner, header=header[:255], field=field) for header, field in choices.items()],
+            update_conflicts=True,
+            unique_fields=["kind", "owner", "header"],
+            update_fields=["field", "updated_at"],
+        )
+
+
+class ColumnChoice(models.Model):
+    """What a column of an organisation's files holds, as a person chose it in a preview: the next upload reuses it."""
+
+    kind = models.CharField(max_length=20, choices=ImportBatch.Kind.choices)
+    owner = models.CharField(max_length=40, help_text="municipality:<id> or organisation:<id>")
+    header = models.CharField(max_length=255, help_text="The header as compared (columns.header_key).")
+    field = models.CharField(max_length=50, blank=True, help_text="Empty: the column is not read.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ColumnChoiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("выбор столбца")
+        verbose_name_plural = _("выбор столбцов")
+        constraints = [models.UniqueConstraint(fields=["kind", "owner", "header"], name="column_choice_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.field or '—'}"
 
 
 # Accounts: who created, deactivated or renamed an account, and when (never the password hash).

@@ -114,11 +114,16 @@ class RoadmapImportForm(forms.Form):
     file = forms.FileField(
         label=_("Файл с дорожной картой"),
         help_text=_(
-            "Книга Excel (.xlsx) или CSV со столбцами №, Мероприятие, Срок, Ответственный, Результат; до 5 МБ."
+            "Документ Word (.docx), книга Excel (.xlsx) или CSV с таблицей мероприятий, до 5 МБ. "
+            "Столбцы узнаются по названиям; что не узнано, можно указать на следующем шаге."
         ),
     )
-    title = forms.CharField(label=_("Название"), max_length=500)
-    period = forms.CharField(label=_("Период"), max_length=100)
+    title = forms.CharField(
+        label=_("Название"), max_length=500, required=False, help_text=_("Если пусто — возьмём заголовок над таблицей.")
+    )
+    period = forms.CharField(
+        label=_("Период"), max_length=100, required=False, help_text=_("Если пусто — возьмём годы из заголовка.")
+    )
     basis = forms.CharField(label=_("Основание (приказ)"), max_length=500, required=False)
     kind = RoadmapCreateForm.base_fields["kind"]
 
@@ -139,3 +144,11 @@ class RoadmapImportForm(forms.Form):
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(_("Файл больше 5 МБ."))
         return upload
+
+
+class RoadmapDetailsForm(forms.Form):
+    """What the new roadmap is called, offered from the file and corrected before it is created."""
+
+    title = forms.CharField(label=_("Название"), max_length=500)
+    period = forms.CharField(label=_("Период"), max_length=100, help_text=_("Например: 2022 или 2022–2023 учебный год"))
+    basis = forms.CharField(label=_("Основание (приказ)"), max_length=500, required=False)

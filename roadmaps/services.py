@@ -123,6 +123,18 @@ def roadmap_create(
     return roadmap
 
 
+@transaction.atomic
+def roadmap_import_apply(*, user, batch, sections: list[SectionData], **arguments) -> Roadmap:
+    """The roadmap of an uploaded file, and the upload marked as loaded, together or not at all."""
+    roadmap = roadmap_create(user=user, sections=sections, **arguments)
+    batch.status = batch.Status.APPLIED
+    batch.applied_at = timezone.now()
+    batch.summary = {"roadmap": roadmap.pk, "items": sum(len(section.items) for section in sections)}
+    batch.content, batch.plan = b"", {}
+    batch.save(update_fields=["status", "applied_at", "summary", "content", "plan"])
+    return roadmap
+
+
 def lock(revision: Revision, version: int) -> Revision:
     """The revision, locked for this transaction, if it is still the one the form showed."""
     locked = Revision.objects.select_for_update().select_related("roadmap").get(pk=revision.pk)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("overview/", views.roadmap_overview, name="roadmap_overview"),
     path("import/", views.roadmap_import, name="roadmap_import"),
     path("import/<int:pk>/", views.roadmap_import_preview, name="roadmap_import_preview"),
+    path("import/<int:pk>/columns/", views.roadmap_import_columns, name="roadmap_import_columns"),
     path("import/<int:pk>/confirm/", views.roadmap_import_confirm, name="roadmap_import_confirm"),
     path("<int:pk>/", views.roadmap_detail, name="roadmap_detail"),
     path("<int:pk>/edit/", views.roadmap_edit, name="roadmap_edit"),

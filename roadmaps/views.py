@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mentoring_portal.columns import header_key, mapping_form
 from registry.audit import change_log
 from registry.exporters import attachment_response
-from registry.models import ImportBatch, Municipality, Organisation, scope_of
+from registry.models import ColumnChoice, ImportBatch, Municipality, Organisation, scope_of
 from registry.services import error_text
 
 from .access import can_approve, can_edit, get_roadmap_for, readable_revisions, require, sees_drafts
@@ -22,11 +23,13 @@ from .forms import (
     ItemFormSet,
     ReturnForm,
     RoadmapCreateForm,
+    RoadmapDetailsForm,
     RoadmapImportForm,
     SectionFormSet,
     TrackForm,
     VersionForm,
 )
+from .importing import COLUMNS, RoadmapPlan, plan_roadmap
 from .models import OPEN_STATUSES, Item, Revision, Roadmap
 from .services import (
     SectionData,
@@ -41,8 +44,9 @@ from .services import (
     revision_return,
     revision_submit,
     roadmap_create,
+    roadmap_import_apply,
 )
-from .spreadsheets import RoadmapExport, plan_roadmap
+from .spreadsheets import RoadmapExport
 
 
 def creatable_kinds(user) -> list[str]:
@@ -430,59 +434,107 @@ def roadmap_xlsx(request, pk: int):
 
 
 # --- import ----------------------------------------------------------------------------------
-@require_http_methods(["GET", "POST"])
+# The file is read once, at upload (and again only when the user reassigns its columns, a POST);
+# the preview shows the stored plan, and the confirm writes it.
 def roadmap_import(request):
     kinds = creatable_kinds(request.user)
     require(bool(kinds))
     form = RoadmapImportForm(request.POST or None, request.FILES or None, kinds=kinds)
     if form.is_valid():
         upload = form.cleaned_data["file"]
+        content = upload.read()
         options = {key: form.cleaned_data[key] for key in ("title", "period", "basis", "kind")}
+        remembered = ColumnChoice.objects.remembered(request.user, ImportBatch.Kind.ROADMAP)
+        plan = plan_roadmap(upload.name, content, remembered=remembered)
         batch = ImportBatch.objects.create(
             user=request.user,
             kind=ImportBatch.Kind.ROADMAP,
             options=options,
             file_name=upload.name[:255],
-            content=upload.read(),
+            content=content,
+            plan=plan.to_json(),
         )
         return redirect("roadmaps:roadmap_import_preview", pk=batch.pk)
     return render(request, "roadmaps/roadmap_import.html", {"form": form})
 
 
-def get_roadmap_batch(user, pk: int) -> ImportBatch:
-    return get_object_or_404(ImportBatch.objects.visible_to(user).filter(kind=ImportBatch.Kind.ROADMAP), pk=pk)
+def get_roadmap_batch(user, pk: int, *, lock: bool = False) -> ImportBatch:
+    batches = ImportBatch.objects.visible_to(user).filter(kind=ImportBatch.Kind.ROADMAP)
+    return get_object_or_404(batches.select_for_update() if lock else batches, pk=pk)
+
+
+def import_details(batch: ImportBatch, plan: RoadmapPlan) -> dict:
+    """The title, period and basis to offer: what the upload form said, else what the file says above its table."""
+    options = batch.options
+    return {
+        "title": options.get("title") or plan.title,
+        "period": options.get("period") or plan.period,
+        "basis": options.get("basis") or plan.basis,
+    }
 
 
 def roadmap_import_preview(request, pk: int):
     require(bool(creatable_kinds(request.user)))
     batch = get_roadmap_batch(request.user, pk)
-    plan = plan_roadmap(batch.file_name, bytes(batch.content)) if batch.status == ImportBatch.Status.PREVIEWED else None
-    return render(request, "roadmaps/roadmap_import_preview.html", {"batch": batch, "plan": plan})
+    plan = RoadmapPlan.from_json(batch.plan) if batch.status == ImportBatch.Status.PREVIEWED else None
+    context = {"batch": batch, "plan": plan}
+    if plan is not None:
+        context["details"] = RoadmapDetailsForm(initial=import_details(batch, plan))
+        if plan.headers:
+            context["mapping"] = mapping_form(COLUMNS, plan.headers, plan.columns)
+    return render(request, "roadmaps/roadmap_import_preview.html", context)
+
+
+@require_POST
+def roadmap_import_columns(request, pk: int):
+    """The user says which column is which: plan the file again with that, and remember it for next time."""
+    require(bool(creatable_kinds(request.user)))
+    batch = get_roadmap_batch(request.user, pk, lock=True)
+    if batch.status != ImportBatch.Status.PREVIEWED:
+        return redirect("roadmaps:roadmap_import_preview", pk=batch.pk)
+    plan = RoadmapPlan.from_json(batch.plan)
+    form = mapping_form(COLUMNS, plan.headers, plan.columns, data=request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "roadmaps/roadmap_import_preview.html",
+            {"batch": batch, "plan": plan, "mapping": form, "details": RoadmapDetailsForm(import_details(batch, plan))},
+            status=400,
+        )
+    chosen = form.chosen()
+    plan = plan_roadmap(batch.file_name, bytes(batch.content), chosen=chosen)
+    batch.plan = plan.to_json()
+    batch.save(update_fields=["plan"])
+    ColumnChoice.objects.remember(
+        request.user,
+        ImportBatch.Kind.ROADMAP,
+        {header_key(title): chosen.get(index, "") for index, title in enumerate(plan.headers) if title},
+    )
+    messages.success(request, _("Столбцы назначены, файл прочитан заново."))
+    return redirect("roadmaps:roadmap_import_preview", pk=batch.pk)
 
 
 @require_POST
 def roadmap_import_confirm(request, pk: int):
     require(bool(creatable_kinds(request.user)))
-    batch = get_object_or_404(
-        ImportBatch.objects.visible_to(request.user).filter(kind=ImportBatch.Kind.ROADMAP).select_for_update(), pk=pk
-    )
+    batch = get_roadmap_batch(request.user, pk, lock=True)
     if batch.status == ImportBatch.Status.APPLIED:
         messages.info(request, _("Этот файл уже загружен."))
         return redirect(get_object_or_404(Roadmap.objects.visible_to(request.user), pk=batch.summary["roadmap"]))
-    plan = plan_roadmap(batch.file_name, bytes(batch.content))
-    if not plan.can_apply:
-        messages.error(request, _("Файл не загружен: исправьте ошибки и загрузите его снова."))
-        return redirect("roadmaps:roadmap_import_preview", pk=batch.pk)
     if batch.options.get("kind") not in creatable_kinds(request.user):
         raise PermissionDenied
-    roadmap = roadmap_create(user=request.user, sections=plan.sections, **owner_arguments(request.user, batch.options))
-    batch.status = ImportBatch.Status.APPLIED
-    batch.applied_at = timezone.now()
-    batch.summary = {"roadmap": roadmap.pk, "items": plan.item_count}
-    batch.content = b""
-    batch.save(update_fields=["status", "applied_at", "summary", "content"])
-    messages.success(request, _("Дорожная карта загружена, пунктов: %(n)s.") % {"n": plan.item_count})
-    return redirect(roadmap)
+    plan = RoadmapPlan.from_json(batch.plan)
+    details = RoadmapDetailsForm(request.POST if "title" in request.POST else import_details(batch, plan))
+    if plan.can_apply and details.is_valid():
+        arguments = owner_arguments(request.user, batch.options | details.cleaned_data)
+        roadmap = roadmap_import_apply(user=request.user, batch=batch, sections=plan.sections, **arguments)
+        messages.success(request, _("Дорожная карта загружена, пунктов: %(n)s.") % {"n": plan.item_count})
+        return redirect(roadmap)
+    messages.error(request, _("Дорожная карта не создана: исправьте ошибки ниже. Ничего не записано."))
+    context = {"batch": batch, "plan": plan, "details": details}
+    if plan.headers:
+        context["mapping"] = mapping_form(COLUMNS, plan.headers, plan.columns)
+    return render(request, "roadmaps/roadmap_import_preview.html", context, status=400)
 
 
 # --- the coordinator's overview -----------------------------------------------------------------

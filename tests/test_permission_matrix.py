@@ -60,6 +60,10 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:import_preview": ("curator_batch", [302, 404, 404, 404, 200, 403, 403, 404, 404, 200]),
     # POST only; the POST itself is checked in tests/registry/test_import.py.
     "registry:import_confirm": ("curator_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:import_columns": ("curator_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:import_organisations": ("curator_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    # The refused rows of the curator's upload: personal data, for the uploader alone.
+    "registry:import_refused": ("curator_batch", [302, 404, 404, 404, 200, 403, 403, 404, 404, 200]),
     "registry:consent_pdf": ("teacher_mentor", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
     "registry:group_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:group_match": (None, [302, 403, 403, 200, 200, 403, 403, 200, 200, 200]),
@@ -88,6 +92,7 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     # The upload belongs to «curator2»: nobody else sees it.
     "roadmaps:roadmap_import_preview": ("roadmap_batch", [302, 404, 404, 403, 404, 403, 403, 403, 200, 403]),
     "roadmaps:roadmap_import_confirm": ("roadmap_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "roadmaps:roadmap_import_columns": ("roadmap_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     # School 2's approved roadmap: school 1 answers 404.
     "roadmaps:roadmap_detail": ("roadmap", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
     "roadmaps:roadmap_edit": ("roadmap", [302, 403, 403, 404, 404, 404, 404, 403, 302, 302]),
@@ -224,6 +229,8 @@ def test_mentor_and_mentee_cannot_edit_even_their_own_record(client, demo, role)
 # change, so the answer is decided before any form is read. In-scope posts have their own tests.
 POST_MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "registry:import_confirm": ("curator_batch", {"anonymous": 302, "director2": 404, "curator2": 404}),
+    "registry:import_columns": ("curator_batch", {"anonymous": 302, "director2": 404, "curator2": 404}),
+    "registry:import_organisations": ("curator_batch", {"anonymous": 302, "director2": 404, "curator2": 404}),
     "registry:group_consents": ("group", {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 403}),
     "registry:group_end": ("group", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
     "registry:program_from_bank": ("group", {"anonymous": 302, "director2": 404, "curator2": 404}),
@@ -232,6 +239,7 @@ POST_MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "registry:activity_mark": ("activity", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
     "registry:account_active": ("mentor_account", {"anonymous": 302, "director2": 404, "curator": 403, "mentor": 403}),
     "roadmaps:roadmap_import_confirm": ("roadmap_batch", {"anonymous": 302, "curator": 404, "coordinator": 404}),
+    "roadmaps:roadmap_import_columns": ("roadmap_batch", {"anonymous": 302, "curator": 404, "coordinator": 404}),
     "roadmaps:roadmap_submit": ("roadmap", {"anonymous": 302, "director": 404, "curator": 404, "mentor": 404}),
     "roadmaps:roadmap_approve": ("roadmap", {"anonymous": 302, "director": 404, "curator": 404}),
     "roadmaps:roadmap_return": ("roadmap", {"anonymous": 302, "director": 404, "curator": 404}),

@@ -45,6 +45,7 @@ from registry.models import (
 )
 from roadmaps.models import Item, Roadmap
 from tests.factories import make_user
+from tests.utils import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -647,7 +648,10 @@ def test_registry_import_from_xlsx_takes_formula_text_as_text(client, demo):
     buffer = io.BytesIO()
     live.save(buffer)
     preview = client.get(upload_registry(client, "live.xlsx", buffer.getvalue()))
-    assert "формулы" in preview.context["plan"].error
+    # A formula with no saved value is not evaluated: its cell stays unread, so the new person has no position.
+    (refused,) = preview.context["refused"]
+    assert refused.errors[0] == "«Должность»: обязательное поле для нового педагога."
+    assert "ячейка B2: формула без сохранённого значения" in page_text(preview)
 
 
 # --- roadmaps -------------------------------------------------------------------------------------

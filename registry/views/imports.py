@@ -1,3 +1,10 @@
+"""The upload of a school's (or the municipality's shared) spreadsheet of teachers.
+
+Upload → the file is read once and its plan stored → preview (GET reads the stored plan, never
+the file) → the user may reassign columns or pick organisations (POSTs that plan again) →
+confirm writes everything, or only the valid rows while the refused ones download as a file.
+"""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -5,17 +12,40 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from ..exporters import ImportTemplate, attachment_response
+from mentoring_portal.columns import header_key, mapping_form
+from mentoring_portal.spreadsheets import normalise
+
+from ..exporters import ImportTemplate, RefusedRowsExport, attachment_response
 from ..forms import ImportUploadForm
-from ..importing import apply_import, plan_import
-from ..models import ImportBatch, Organisation
+from ..importing import COLUMNS, PREVIEW_ROWS, ImportPlan, apply_import, plan_import
+from ..models import ColumnChoice, ImportBatch, Organisation
 
 
 def _require_importer(user) -> None:
     if not Organisation.objects.staffed_by(user).exists():
         raise PermissionDenied
+
+
+def _get_batch(user, pk: int, *, lock: bool = False) -> ImportBatch:
+    batches = ImportBatch.objects.visible_to(user).filter(kind=ImportBatch.Kind.REGISTRY)
+    return get_object_or_404(batches.select_for_update() if lock else batches, pk=pk)
+
+
+def _options(batch: ImportBatch) -> dict:
+    """What the user set in the preview, as ``plan_import`` takes it (JSON keeps the column numbers as text)."""
+    return {
+        "chosen": {int(index): key for index, key in batch.options.get("columns", {}).items()} or None,
+        "organisations": batch.options.get("organisations", {}),
+    }
+
+
+def _replan(request, batch: ImportBatch) -> None:
+    remembered = ColumnChoice.objects.remembered(request.user, ImportBatch.Kind.REGISTRY)
+    plan = plan_import(request.user, batch.file_name, bytes(batch.content), remembered=remembered, **_options(batch))
+    batch.plan = plan.to_json()
+    batch.save(update_fields=["plan", "options"])
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,6 +55,7 @@ def import_upload(request):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         batch = ImportBatch.objects.create(user=request.user, file_name=upload.name[:255], content=upload.read())
+        _replan(request, batch)
         return redirect(batch)
     organisations = Organisation.objects.staffed_by(request.user).only("short_name")[:2]
     return render(request, "registry/import_upload.html", {"form": form, "organisations": organisations})
@@ -36,44 +67,114 @@ def import_template(request):
     return attachment_response(filename, content_type, content, fallback="template.xlsx")
 
 
-PREVIEW_ROWS = 500
+def _preview_context(batch: ImportBatch, mapping=None) -> dict:
+    data = batch.plan or {}
+    plan = ImportPlan.from_json(data) if data else None
+    context = {"batch": batch, "plan": plan, "preview_rows": PREVIEW_ROWS}
+    if plan is not None:
+        context["refused"] = [row for row in plan.rows if row.action == "refused"]
+        context["has_choices"] = any(row.choices for row in context["refused"])
+        context["others"] = ImportPlan.shown_rows(data)
+        context["counts"] = data.get("counts", {})
+        if plan.headers:
+            context["mapping"] = mapping or mapping_form(COLUMNS, plan.headers, plan.columns)
+    return context
 
 
 def import_preview(request, pk: int):
     _require_importer(request.user)
-    batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
-    plan = plan_import(request.user, batch.file_name, bytes(batch.content)) if batch.status == "previewed" else None
-    if plan is not None and plan.can_apply:
-        batch.plan = plan.to_json()
-        batch.save(update_fields=["plan"])
-    refused = [row for row in plan.rows if row.action == "refused"] if plan else []
-    others = [row for row in plan.rows if row.action != "refused"][:PREVIEW_ROWS] if plan else []
-    return render(
-        request,
-        "registry/import_preview.html",
-        {"batch": batch, "plan": plan, "refused": refused, "others": others, "preview_rows": PREVIEW_ROWS},
+    batch = _get_batch(request.user, pk)
+    if batch.status == ImportBatch.Status.APPLIED:
+        return render(request, "registry/import_preview.html", {"batch": batch, "plan": None})
+    return render(request, "registry/import_preview.html", _preview_context(batch))
+
+
+@require_POST
+def import_columns(request, pk: int):
+    """The user says which column is which: the file is planned again, and the choice remembered for next time."""
+    _require_importer(request.user)
+    batch = _get_batch(request.user, pk, lock=True)
+    if batch.status != ImportBatch.Status.PREVIEWED:
+        return redirect(batch)
+    plan = ImportPlan.from_json(batch.plan)
+    form = mapping_form(COLUMNS, plan.headers, plan.columns, data=request.POST)
+    if not form.is_valid():
+        return render(request, "registry/import_preview.html", _preview_context(batch, mapping=form), status=400)
+    chosen = form.chosen()
+    batch.options = batch.options | {"columns": {str(index): key for index, key in chosen.items()}}
+    _replan(request, batch)
+    ColumnChoice.objects.remember(
+        request.user,
+        ImportBatch.Kind.REGISTRY,
+        {header_key(title): chosen.get(index, "") for index, title in enumerate(plan.headers) if title},
     )
+    messages.success(request, _("Столбцы назначены, файл прочитан заново."))
+    return redirect(batch)
+
+
+@require_POST
+def import_organisations(request, pk: int):
+    """The user picks the organisation for names that fit several; the file is planned again with that."""
+    _require_importer(request.user)
+    batch = _get_batch(request.user, pk, lock=True)
+    if batch.status != ImportBatch.Status.PREVIEWED:
+        return redirect(batch)
+    allowed = set(Organisation.objects.staffed_by(request.user).values_list("pk", flat=True))
+    picked = dict(batch.options.get("organisations", {}))
+    for row in ImportPlan.from_json(batch.plan).rows:
+        value = request.POST.get(f"organisation_{row.number}", "")
+        if row.choices and value.isdecimal() and int(value) in allowed:
+            picked[normalise(row.typed_organisation)] = int(value)
+    batch.options = batch.options | {"organisations": picked}
+    _replan(request, batch)
+    messages.success(request, _("Организации выбраны, файл прочитан заново."))
+    return redirect(batch)
+
+
+def import_refused(request, pk: int):
+    """The refused rows as an .xlsx with «Ошибка»: fixed and uploaded again, they load like any file."""
+    _require_importer(request.user)
+    batch = _get_batch(request.user, pk)
+    filename, content_type, content = RefusedRowsExport().render(batch)
+    response = attachment_response(filename, content_type, content, fallback="refused.xlsx")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_http_methods(["POST"])
 def import_confirm(request, pk: int):
     _require_importer(request.user)
-    batch = get_object_or_404(ImportBatch.objects.visible_to(request.user).select_for_update(), pk=pk)
+    batch = _get_batch(request.user, pk, lock=True)
     if batch.status == ImportBatch.Status.APPLIED:
         messages.info(request, _("Этот файл уже загружен."))
         return redirect(batch)
-    plan = apply_import(request.user, batch.file_name, bytes(batch.content), stored=batch.plan)
-    if not plan.can_apply:
+    valid_only = request.POST.get("valid_only") == "1"
+    plan = apply_import(
+        request.user, batch.file_name, bytes(batch.content), stored=batch.plan, valid_only=valid_only, **_options(batch)
+    )
+    if not (plan.can_apply or (valid_only and plan.can_apply_valid)):
         messages.error(request, _("Файл не загружен: исправьте отклонённые строки и загрузите его снова."))
         return redirect(batch)
     batch.status = ImportBatch.Status.APPLIED
     batch.summary = plan.summary()
     batch.applied_at = timezone.now()
-    batch.content, batch.plan = b"", {}
+    batch.content = b""
+    # The refused rows stay in the plan, for their file to be downloaded after the valid ones went in.
+    batch.plan = {key: batch.plan.get(key) for key in ("headers", "refused")} if plan.counts["refused"] else {}
     batch.save(update_fields=["status", "summary", "applied_at", "content", "plan"])
     counts = plan.counts
-    messages.success(
-        request,
-        _("Загрузка завершена: добавлено %(create)s, изменено %(update)s, без изменений %(unchanged)s.") % counts,
-    )
+    if counts["refused"]:
+        messages.success(
+            request,
+            _(
+                "Загружены верные строки: добавлено %(create)s, изменено %(update)s. Не загружено строк: %(refused)s — "
+                "скачайте их файл, исправьте и загрузите снова."
+            )
+            % counts,
+        )
+    else:
+        messages.success(
+            request,
+            _("Загрузка завершена: добавлено %(create)s, изменено %(update)s, без изменений %(unchanged)s.") % counts,
+        )
     return redirect(batch)

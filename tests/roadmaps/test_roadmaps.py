@@ -467,11 +467,13 @@ def test_a_roadmap_file_with_errors_names_them_and_creates_nothing(client, schoo
         },
     )
     preview = client.get(response.url)
-    assert preview.context["plan"].errors == [
-        "Строка 4, «№»: номер 1.1 уже был в строке 3.",
-        "Строка 5, «Мероприятие»: пустое мероприятие.",
-    ]
-    client.post(reverse("roadmaps:roadmap_import_confirm", args=[preview.context["batch"].pk]))
+    plan = preview.context["plan"]
+    assert plan.errors == ["Строка 5: у пункта 1.2 пустое мероприятие."]
+    # A number used twice is not an error: the second one gets the next free number, with a note on its row.
+    assert [line.note for line in plan.lines if line.row == 4] == ["номер 1.1 уже был, присвоен 1.2"]
+    confirm = client.post(reverse("roadmaps:roadmap_import_confirm", args=[preview.context["batch"].pk]))
+    assert confirm.status_code == 400
+    assert "Дорожная карта не создана" in page_text(confirm)
     assert not Roadmap.objects.filter(title="Ошибочная").exists()
 
 
