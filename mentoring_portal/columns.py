@@ -116,7 +116,7 @@ def mapping_form(column_set: ColumnSet, headers: Sequence[str], columns: Sequenc
         def clean(self):
             cleaned = super().clean()
             seen: dict[str, str] = {}
-            for name, value in cleaned.items():
+            for name, value in list(cleaned.items()):
                 if not value:
                     continue
                 if value in seen:
