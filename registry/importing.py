@@ -545,7 +545,7 @@ class Planner:
                 if key not in self.subject_by_name:
                     new_subjects.setdefault(key, name)
                 row.subjects.append(name)
-        self.plan_roles(row, text, stored)
+        self.plan_roles(row, text, stored, fields)
         row.person_fields = fields
         if row.action == "refused":
             return row
@@ -639,7 +639,7 @@ class Planner:
             return
         fields[field_name or column] = date
 
-    def plan_roles(self, row: RowPlan, text: dict, stored: dict | None) -> None:
+    def plan_roles(self, row: RowPlan, text: dict, stored: dict | None, fields: dict) -> None:
         role_text = header_key(text.get("role", ""))
         words = set(re.split(r"\s+(?:и\s+)?", role_text)) if role_text else set()
         wants_mentor = bool(words & MENTOR_WORDS) or role_text in BOTH_WORDS
@@ -681,8 +681,17 @@ class Planner:
             if category:
                 row.mentee["category"] = category
             elif not has_mentee:
-                row.refuse("mentee_category", _("обязательное поле для нового наставляемого."))
-                return
+                # A school's sheet rarely has this column; a teacher under 3 years is a young teacher (seed 003 §5.3).
+                since = fields.get("teaching_since") or (stored or {}).get("teaching_since")
+                years = Person.experience_years_from(since, self.today)
+                if years is None or years >= 3:
+                    row.refuse(
+                        "mentee_category",
+                        _("обязательное поле для нового наставляемого со стажем от 3 лет (или без стажа в файле)."),
+                    )
+                    return
+                row.mentee["category"] = MenteeProfile.Category.YOUNG
+                row.warnings.append(_("категория наставляемого не указана: стаж меньше 3 лет — «Молодой педагог»."))
             if text.get("requests"):
                 row.mentee["terms"], row.mentee["text"] = self.match_terms(Vocabulary.REQUEST, text["requests"])
 
