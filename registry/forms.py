@@ -259,7 +259,10 @@ class VocabularyTermForm(forms.ModelForm):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Файл с таблицей"),
-        help_text=_("Книга Excel (.xlsx) или CSV (UTF-8 или Windows-1251), не больше 5 МБ и 50 000 строк."),
+        help_text=_(
+            "Книга Excel (.xlsx), CSV (UTF-8 или Windows-1251) или таблица в документе Word (.docx), "
+            "не больше 5 МБ и 50 000 строк."
+        ),
     )
 
     def clean_file(self):
