@@ -221,12 +221,12 @@ def test_a_name_longer_than_its_column_is_refused_not_a_server_error(client, dis
 
 def test_the_preview_does_not_parse_the_file_again_on_reload(client, district, monkeypatch):
     batch, _ = upload(client, district["curator2"], "педагоги.xlsx", school_registry_xlsx("СОШ № 2"))
-    import registry.importing
+    import registry.importing.plan
 
     def fail(*args, **kwargs):
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr(registry.importing, "read_table", fail)
+    monkeypatch.setattr(registry.importing.plan, "read_table", fail)
     for _ in range(2):
         response = client.get(reverse("registry:import_preview", args=[batch.pk]))
         assert response.context["plan"].counts["create"] == 6

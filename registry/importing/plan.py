@@ -1,41 +1,20 @@
-"""Import of teachers, mentors and mentees from a school's spreadsheet.
-
-Two steps: ``plan_import`` reads the file and says, per row, what would be created,
-updated, left as is or refused (and why, naming the row and the column); nothing is
-written. ``apply_import`` recomputes the plan and writes it in one transaction, only if
-no row is refused: all or nothing.
-
-Why not django-import-export's row loop: it saves row by row (≈130 s for 20,000 rows
-here, see bench/), and its diff/instance machinery cannot express "the file's empty
-cell keeps the stored value". The hot loop below loads what it needs in a fixed number
-of queries, compares in Python and writes with ``bulk_create``/``bulk_update``.
-django-import-export still serves the admin's import/export and the benchmark baseline.
-
-**The key that recognises an existing person** is the organisation plus the full name,
-compared lower-cased, with ё read as е and spaces collapsed: the same key the schools'
-spreadsheets and the database's unique constraint use.
-"""
+"""The plan of an upload: per row, what would be created, updated, left as is or refused, and why."""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from mentoring_portal.columns import ColumnSet, Field, header_key
+from mentoring_portal.columns import header_key
 from mentoring_portal.spreadsheets import SpreadsheetError, clean_text, normalise, parse_date, read_table
 
-from .audit import record_history
-from .models import (
+from ..models import (
     MenteeProfile,
     MentorProfile,
     Municipality,
@@ -44,106 +23,24 @@ from .models import (
     Subject,
     Vocabulary,
     VocabularyTerm,
-    normalise_query,
 )
-from .organisation_names import OrganisationMatcher
-
-
-def _field(key, title, synonyms=(), words=()):
-    return Field(key, title, synonyms, words)
-
-
-# In the template's order; the more specific words are tried first («категория наставляемого»
-# before «категория», «дата начала стажа» before «стаж»).
-COLUMNS = ColumnSet(
-    [
-        _field("full_name", "ФИО", ("фамилия имя отчество", "фио педагога", "фио работника", "педагог", "ф и о"),
-               (("фио",), ("фамил", "имя", "отчеств"))),
-        _field("last_name", "Фамилия", (), (("фамил",),)),
-        _field("first_name", "Имя", (), (("имя",),)),
-        _field("middle_name", "Отчество", (), (("отчеств",),)),
-        _field("organisation", "ОО", ("образовательная организация", "организация", "оу", "оо", "школа", "учреждение"),
-               (("организац",), ("оо",), ("оу",), ("школ",), ("учрежден",))),
-        _field("position", "Должность", ("занимаемая должность",), (("должност",),)),
-        _field("subjects", "Предметы", ("предмет", "преподаваемые предметы", "преподаваемый предмет", "дисциплины"),
-               (("предмет",), ("дисциплин",))),
-        _field("experience", "Стаж, лет", ("стаж", "педагогический стаж", "педстаж", "стаж работы", "стаж лет"),
-               (("стаж",), ("педстаж",))),
-        _field("teaching_since", "Начало стажа", ("дата начала стажа", "начало педагогического стажа"),
-               (("начал", "стаж"), ("дата", "стаж"))),
-        _field("category", "Квалификационная категория", ("категория", "квалификация", "кв категория"),
-               (("категор",), ("квалиф",))),
-        _field("role", "Роль", ("роль в наставничестве", "наставник наставляемый", "участие в наставничестве"),
-               (("роль",), ("участ",), ("наставник", "наставляем"))),
-        _field("mentee_category", "Категория наставляемого", ("категория наставляемых",),
-               (("категор", "наставляем"),)),
-        _field("requests", "Запрос / затруднения",
-               ("запрос", "затруднения", "запрос затруднения", "профессиональные затруднения", "дефициты", "запросы"),
-               (("запрос",), ("затруднен",), ("дефицит",))),
-        _field("competencies", "Компетенции наставника", ("компетенции",), (("компетенц",),)),
-        _field("consent_date", "Согласие (дата)",
-               ("согласие", "дата согласия", "согласие на обработку персональных данных", "согласие на обработку пдн"),
-               (("соглас",),)),
-        _field("email", "Электронная почта", ("email", "e-mail", "e mail", "почта", "эл почта"),
-               (("почт",), ("email",), ("mail",))),
-        _field("phone", "Телефон", ("контактный телефон", "тел"), (("телефон",), ("тел",))),
-     ],
-    word_order=("teaching_since", "mentee_category"),
-)  # fmt: skip
-# The template and the export carry one «ФИО» column and the experience in years.
-TEMPLATE_COLUMNS = [
-    column
-    for column in COLUMNS.fields
-    if column.key not in {"last_name", "first_name", "middle_name", "teaching_since"}
-]
-TITLES = {column.key: column.title for column in COLUMNS.fields}
-LIMITS = {
-    name: Person._meta.get_field(name).max_length
-    for name in ("last_name", "first_name", "middle_name", "position", "email", "phone")
-}
-SUBJECT_LIMIT = Subject._meta.get_field("name").max_length
-PREVIEW_ROWS = 500
-
-CATEGORY_WORDS = {
-    "высшая": Person.Category.HIGHEST,
-    "высшая категория": Person.Category.HIGHEST,
-    "первая": Person.Category.FIRST,
-    "первая категория": Person.Category.FIRST,
-    "1": Person.Category.FIRST,
-    "соответствие": Person.Category.COMPLIANCE,
-    "соответствие занимаемой должности": Person.Category.COMPLIANCE,
-    "сзд": Person.Category.COMPLIANCE,
-    "без категории": Person.Category.NONE,
-    "нет": Person.Category.NONE,
-    "б к": Person.Category.NONE,
-}
-MENTOR_WORDS = {"наставник", "наставница"}
-MENTEE_WORDS = {"наставляемый", "наставляемая", "наставляемые"}
-BOTH_WORDS = {"оба", "наставник и наставляемый"}
-NEITHER_WORDS = {"нет", "не участвует", "-"}
-
-
-CHANGE_LABELS = {
-    "position": gettext_lazy("должность"),
-    "qualification_category": gettext_lazy("категория"),
-    "teaching_since": gettext_lazy("стаж"),
-    "consent_date": gettext_lazy("согласие"),
-    "email": gettext_lazy("почта"),
-    "phone": gettext_lazy("телефон"),
-}
-
-
-def split_list(text: str) -> list[str]:
-    """Items of a list cell: separated by «;» or new lines (names of terms contain commas)."""
-    return [item.strip(" .") for item in re.split(r"[;\n]+", str(text)) if item.strip(" .")]
-
-
-def split_subjects(text: str) -> list[str]:
-    return [item.strip(" .") for item in re.split(r"[;,\n]+", str(text)) if item.strip(" .")]
-
-
-def person_key(organisation_id: int, last: str, first: str, middle: str) -> tuple[int, str]:
-    return organisation_id, normalise_query(f"{last} {first} {middle}")
+from ..organisation_names import OrganisationMatcher
+from .columns import (
+    BOTH_WORDS,
+    CATEGORY_WORDS,
+    CHANGE_LABELS,
+    COLUMNS,
+    LIMITS,
+    MENTEE_WORDS,
+    MENTOR_WORDS,
+    NEITHER_WORDS,
+    PREVIEW_ROWS,
+    SUBJECT_LIMIT,
+    TITLES,
+    person_key,
+    split_list,
+    split_subjects,
+)
 
 
 @dataclass
@@ -758,207 +655,3 @@ def fingerprint(organisation_ids: set[int]) -> list:
 
 def plan_import(user, file_name: str, content: bytes, **options) -> ImportPlan:
     return Planner(user).plan(file_name, content, **options)
-
-
-@transaction.atomic
-def apply_import(
-    user, file_name: str, content: bytes, stored: dict | None = None, *, valid_only: bool = False, **options
-) -> ImportPlan:
-    """Write the plan in one transaction: all its rows, or with ``valid_only`` the rows that are not refused.
-
-    ``stored`` is the preview's plan (``ImportPlan.to_json``): reused when the people of the
-    user's organisations have not changed since, planned again (with the same ``options``:
-    the columns and organisations chosen in the preview) otherwise. Nothing is written when
-    the file itself is refused, or when rows are refused and ``valid_only`` was not asked.
-    """
-    organisation_ids = set(Organisation.objects.staffed_by(user).values_list("pk", flat=True))
-    if stored and stored.get("fingerprint") == fingerprint(organisation_ids):
-        plan = ImportPlan.from_json(stored)
-    else:
-        plan = Planner(user).plan(file_name, content, **options)
-    if not (plan.can_apply or (valid_only and plan.can_apply_valid)):
-        return plan
-    Subject.objects.bulk_create([Subject(name=name) for name in plan.new_subjects], ignore_conflicts=True)
-    subjects = {normalise(subject.name): subject.pk for subject in Subject.objects.all()}
-
-    creates = [row for row in plan.rows if row.action == "create"]
-    updates = [row for row in plan.rows if row.action == "update"]
-    copy_people(creates)
-
-    changed_fields = sorted({name for row in updates for name in row.person_fields} - {"last_name", "first_name"})
-    if changed_fields:
-        stored = Person.objects.in_bulk([row.person_id for row in updates])
-        for row in updates:
-            for name, value in row.person_fields.items():
-                setattr(stored[row.person_id], name, value)
-        Person.objects.bulk_update(list(stored.values()), changed_fields, batch_size=2000)
-
-    touched = creates + updates
-    subject_rows = [row for row in touched if row.subjects is not None]
-    Person.subjects.through.objects.filter(person_id__in=[row.person_id for row in subject_rows]).delete()
-    copy_links(
-        Person.subjects.through,
-        ("person_id", "subject_id"),
-        (
-            (row.person_id, subject_id)
-            for row in subject_rows
-            for subject_id in {subjects[normalise(name)] for name in row.subjects}
-        ),
-    )
-    mentors = [row for row in touched if row.mentor is not None]
-    mentees = [row for row in touched if row.mentee is not None]
-    _apply_mentors(mentors)
-    _apply_mentees(mentees)
-    reason = _("Импорт из файла %(name)s") % {"name": file_name}
-    record_history(Person, [row.person_id for row in creates], "+", user, reason)
-    record_history(Person, [row.person_id for row in updates if row.person_fields], "~", user, reason)
-    for model, rows, existing in (
-        (MentorProfile, mentors, "mentor_profile_id"),
-        (MenteeProfile, mentees, "mentee_profile_id"),
-    ):
-        for history_type, chosen in (("+", False), ("~", True)):
-            person_ids = [row.person_id for row in rows if (getattr(row, existing) is not None) == chosen]
-            record_history(model, person_ids, history_type, user, reason, key="person_id")
-    return plan
-
-
-COPY_TEXT_COLUMNS = ("last_name", "first_name", "middle_name", "position", "email", "phone", "consent_document")
-COPY_COLUMNS = ("organisation_id", *COPY_TEXT_COLUMNS, "qualification_category", "teaching_since", "consent_date")
-
-
-def reserve_ids(model, count: int) -> list[int]:
-    """Take ``count`` ids from the table's sequence, so rows written with COPY are known without reading back."""
-    if not count:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [model._meta.db_table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def copy_rows(model, columns: tuple[str, ...], rows, *, not_null: tuple[str, ...] = ()) -> None:
-    """Write ``rows`` (tuples in the order of ``columns``) with PostgreSQL's COPY, in CSV.
-
-    COPY is about three times faster than ``bulk_create`` here (see bench/): for a school's
-    largest file that is what keeps the import within its five-second budget. ``not_null``
-    lists the text columns whose empty cells are empty strings, not NULL.
-    """
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    if not buffer.tell():
-        return
-    buffer.seek(0)
-    options = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
-    with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})", buffer
-        )
-
-
-def copy_people(rows: list[RowPlan]) -> None:
-    """Insert the new people with COPY, their ids reserved beforehand."""
-    now = timezone.now().isoformat()
-    for row, pk in zip(rows, reserve_ids(Person, len(rows)), strict=True):
-        row.person_id = pk
-    values = []
-    for row in rows:
-        fields = row.person_fields
-        values.append(
-            (
-                row.person_id,
-                row.organisation_id,
-                *(fields.get(name, "") for name in COPY_TEXT_COLUMNS),
-                fields.get("qualification_category", Person.Category.NONE),
-                fields.get("teaching_since") or "",
-                fields.get("consent_date") or "",
-                now,
-                now,
-            )
-        )
-    copy_rows(Person, ("id", *COPY_COLUMNS, "created_at", "updated_at"), values, not_null=COPY_TEXT_COLUMNS)
-
-
-def copy_links(model, columns: tuple[str, str], pairs) -> None:
-    """Many-to-many links with COPY: Django's ``bulk_create`` spends a second preparing 27,000 of them."""
-    copy_rows(model, columns, pairs)
-
-
-def _apply_mentors(rows: list[RowPlan]) -> None:
-    """New mentor bank entries with COPY; existing ones get their competencies replaced when the file lists them."""
-    new = [row for row in rows if row.mentor_profile_id is None]
-    ids = dict(zip((row.person_id for row in new), reserve_ids(MentorProfile, len(new)), strict=True))
-    defaults = MentorProfile()
-    copy_rows(
-        MentorProfile,
-        (
-            "id",
-            "person_id",
-            "capacity",
-            "open_mentoring",
-            "status",
-            "competencies_text",
-            "achievements_text",
-            "consent_scan",
-        ),
-        (
-            (
-                ids[row.person_id],
-                row.person_id,
-                defaults.capacity,
-                "f",
-                defaults.status,
-                row.mentor.get("text", ""),
-                "",
-                "",
-            )
-            for row in new
-        ),
-        not_null=("status", "competencies_text", "achievements_text", "consent_scan"),
-    )
-    through = MentorProfile.competencies.through
-    existing = [row for row in rows if row.mentor_profile_id is not None and "terms" in row.mentor]
-    if existing:
-        profiles = MentorProfile.objects.in_bulk([row.mentor_profile_id for row in existing])
-        for row in existing:
-            profiles[row.mentor_profile_id].competencies_text = row.mentor["text"]
-            ids[row.person_id] = row.mentor_profile_id
-        MentorProfile.objects.bulk_update(list(profiles.values()), ["competencies_text"], batch_size=2000)
-        through.objects.filter(mentorprofile_id__in=list(profiles)).delete()
-    copy_links(
-        through,
-        ("mentorprofile_id", "vocabularyterm_id"),
-        ((ids[row.person_id], term) for row in rows if "terms" in row.mentor for term in row.mentor["terms"]),
-    )
-
-
-def _apply_mentees(rows: list[RowPlan]) -> None:
-    """New mentee bank entries with COPY; existing ones take the file's category and requests where it gives them."""
-    new = [row for row in rows if row.mentee_profile_id is None]
-    ids = dict(zip((row.person_id for row in new), reserve_ids(MenteeProfile, len(new)), strict=True))
-    copy_rows(
-        MenteeProfile,
-        ("id", "person_id", "category", "requests_text", "status", "consent_scan"),
-        (
-            (ids[row.person_id], row.person_id, row.mentee["category"], row.mentee.get("text", ""), "active", "")
-            for row in new
-        ),
-        not_null=("requests_text", "consent_scan"),
-    )
-    existing = [row for row in rows if row.mentee_profile_id is not None]
-    profiles = MenteeProfile.objects.in_bulk([row.mentee_profile_id for row in existing])
-    for row in existing:
-        profile = profiles[row.mentee_profile_id]
-        profile.category = row.mentee.get("category", profile.category)
-        profile.requests_text = row.mentee.get("text", profile.requests_text)
-        ids[row.person_id] = profile.pk
-    MenteeProfile.objects.bulk_update(list(profiles.values()), ["category", "requests_text"], batch_size=2000)
-    through = MenteeProfile.requests.through
-    replaced = [row.mentee_profile_id for row in existing if "terms" in row.mentee]
-    through.objects.filter(menteeprofile_id__in=replaced).delete()
-    copy_links(
-        through,
-        ("menteeprofile_id", "vocabularyterm_id"),
-        ((ids[row.person_id], term) for row in rows if "terms" in row.mentee for term in row.mentee["terms"]),
-    )
