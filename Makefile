@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format venv bench bench-data bench-load clean backup restore
+.PHONY: run test lint format venv install bench bench-data bench-load clean backup restore
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -17,6 +17,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Production: the runtime requirements only (no test tools, no locust). `make install VENV=/opt/portal/.venv`.
+install:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24" "setuptools<81" wheel
+	$(BIN)/pip install --quiet --no-build-isolation "XStatic-Bootstrap==5.3.8.0"
+	$(BIN)/pip install --quiet -r requirements.txt
 
 run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
