@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import accounts, imports, mentoring, people
+from .views import accounts, imports, mentoring, organisation_imports, people
 
 
 class ProfileKindConverter:
@@ -22,6 +22,22 @@ app_name = "registry"
 urlpatterns = [
     path("organisations/", people.organisation_list, name="organisation_list"),
     path("organisations/new/", people.organisation_create, name="organisation_create"),
+    path("organisations/import/", organisation_imports.organisation_import_upload, name="organisation_import_upload"),
+    path(
+        "organisations/import/<int:pk>/",
+        organisation_imports.organisation_import_preview,
+        name="organisation_import_preview",
+    ),
+    path(
+        "organisations/import/<int:pk>/columns/",
+        organisation_imports.organisation_import_columns,
+        name="organisation_import_columns",
+    ),
+    path(
+        "organisations/import/<int:pk>/confirm/",
+        organisation_imports.organisation_import_confirm,
+        name="organisation_import_confirm",
+    ),
     path("organisations/<int:pk>/", people.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/edit/", people.organisation_update, name="organisation_update"),
     path("people/", people.person_list, name="person_list"),

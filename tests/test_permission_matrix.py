@@ -64,6 +64,13 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:import_organisations": ("curator_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     # The refused rows of the curator's upload: personal data, for the uploader alone.
     "registry:import_refused": ("curator_batch", [302, 404, 404, 404, 200, 403, 403, 404, 404, 200]),
+    # The municipality's list of organisations: its coordinator and head, the admin.
+    "registry:organisation_import_upload": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+    # The upload belongs to «coordinator»: the head of the same municipality does not see it.
+    "registry:organisation_import_preview": ("organisations_batch", [302, 200, 404, 403, 403, 403, 403, 403, 403, 200]),
+    # POST only; the POST itself is checked in tests/registry/test_organisation_import_page.py.
+    "registry:organisation_import_columns": ("organisations_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:organisation_import_confirm": ("organisations_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "registry:consent_pdf": ("teacher_mentor", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
     "registry:group_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:group_match": (None, [302, 403, 403, 200, 200, 403, 403, 200, 200, 200]),
@@ -179,6 +186,15 @@ def url_kwargs(target: str | None, demo: dict, media_root) -> dict:
             user=demo["users"]["curator2"], kind="roadmap", file_name="plan.xlsx", content=b"x"
         )
         return {"pk": batch.pk}
+    if target == "organisations_batch":
+        batch = ImportBatch.objects.create(
+            user=demo["users"]["coordinator"],
+            kind="organisations",
+            options={"municipality": demo["school1"].municipality_id},
+            file_name="organisations.xlsx",
+            content=b"x",
+        )
+        return {"pk": batch.pk}
     if target == "period":
         return {"pk": MonitoringPeriod.objects.get(municipality=demo["school1"].municipality).pk}
     if target == "period_school1":
@@ -231,6 +247,8 @@ POST_MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "registry:import_confirm": ("curator_batch", {"anonymous": 302, "director2": 404, "curator2": 404}),
     "registry:import_columns": ("curator_batch", {"anonymous": 302, "director2": 404, "curator2": 404}),
     "registry:import_organisations": ("curator_batch", {"anonymous": 302, "director2": 404, "curator2": 404}),
+    "registry:organisation_import_columns": ("organisations_batch", {"anonymous": 302, "head": 404, "curator": 403}),
+    "registry:organisation_import_confirm": ("organisations_batch", {"anonymous": 302, "head": 404, "director": 403}),
     "registry:group_consents": ("group", {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 403}),
     "registry:group_end": ("group", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
     "registry:program_from_bank": ("group", {"anonymous": 302, "director2": 404, "curator2": 404}),
