@@ -59,6 +59,7 @@ class OrganisationMatcher:
 
     def __init__(self, organisations: Iterable, municipality_names: dict[int, str] | None = None):
         municipality_names = municipality_names or {}
+        self.cache: dict[str, list] = {}
         self.exact: dict[str, object] = {}
         self.words: list[tuple[frozenset[str], object]] = []
         for organisation in organisations:
@@ -70,6 +71,12 @@ class OrganisationMatcher:
 
     def find(self, typed: str) -> list:
         """The organisations ``typed`` fits: one when it is clear, several to choose from, none when unknown."""
+        # A school's file names its school on every row: each distinct spelling is looked up once.
+        if typed not in self.cache:
+            self.cache[typed] = self._find(typed)
+        return self.cache[typed]
+
+    def _find(self, typed: str) -> list:
         key = normalise(typed)
         if key in self.exact:
             return [self.exact[key]]

@@ -53,13 +53,13 @@ Municipality.objects.filter(pk=ids["municipality"]).delete()
 # Between two writes of the import: the people are in, their bank entries not yet.
 KILL_IMPORT = """
 import os, signal
-from registry import importing
+from registry.importing import writer
 from registry.models import ImportBatch
 batch = ImportBatch.objects.get(pk={batch})
 def fault(rows):
     {fault}
-importing._apply_mentors = fault
-importing.apply_import(batch.user, batch.file_name, bytes(batch.content))
+writer._apply_mentors = fault
+writer.apply_import(batch.user, batch.file_name, bytes(batch.content))
 print("finished")
 """
 
@@ -149,7 +149,7 @@ print(json.dumps({{"pk": batch.pk}}))
     # The same file goes in whole afterwards: nothing of the cut attempt is in the way.
     result = shell(
         KILL_IMPORT.format(batch=batch, fault="return real(rows)").replace(
-            "def fault", "real = importing._apply_mentors\ndef fault"
+            "def fault", "real = writer._apply_mentors\ndef fault"
         )
     )
     assert result.returncode == 0, result.stderr
