@@ -37,8 +37,10 @@ import gevent.event
 from locust import HttpUser, between, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The repository root, for the form reader scenario shares with the tests (tests/utils.py).
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-import scenario  # bench/ itself is on the path, the repository root may not be
+import scenario  # bench/ itself is on the path
 
 ACCOUNTS: dict[str, list[str]] = json.loads(os.environ.get("LOAD_ACCOUNTS", "{}"))
 USERS: dict[str, int] = json.loads(os.environ.get("LOAD_USERS", "{}"))

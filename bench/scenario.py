@@ -4,7 +4,8 @@ Two drivers run these journeys: ``bench/locustfile.py`` (locust's HTTP session a
 gunicorn server) and ``tests/test_load_scenario.py`` (Django's test client), so a renamed
 URL or a changed form breaks a test instead of silently turning the benchmark into a
 measurement of 404 pages. This module imports neither locust (its gevent monkey-patching
-must not reach Django or the tests) nor Django.
+must not reach Django or the tests) nor Django; it reads forms with the tests' own reader
+(``tests/utils.py``, which needs no Django to be imported).
 
 A driver is any object with the ``Browser`` methods below. The journeys find their way the
 way a person does: they open a list, follow a link found on it, read the form on the page
@@ -21,9 +22,10 @@ import html
 import random
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
+
+from tests.utils import Form, parse_forms
 
 PASSWORD = "demo"
 LOGIN_PATH = "/accounts/login/"
@@ -133,97 +135,9 @@ def form_errors(text: str) -> str:
     return "; ".join(html.unescape(re.sub(r"<[^>]+>", "", m)).strip() for m in ERROR_CLASSES.findall(text))[:300]
 
 
-@dataclass
-class Form:
-    """One ``<form>``: where it posts and the name/value pairs a browser would send unchanged."""
-
-    action: str
-    method: str
-    fields: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def names(self) -> set[str]:
-        return {name for name, _ in self.fields}
-
-    def value(self, name: str) -> str | None:
-        return next((value for key, value in self.fields if key == name), None)
-
-    def data(self, **changes: str) -> list[tuple[str, str]]:
-        """The fields with ``changes`` applied: a changed field keeps its place, a new one is appended."""
-        data = [(name, changes.get(name, value)) for name, value in self.fields]
-        data += [(name, value) for name, value in changes.items() if name not in self.names]
-        return data
-
-
-class _FormParser(HTMLParser):
-    """Collects forms with the controls a browser submits: checked boxes, selected options, textareas."""
-
-    SKIPPED_INPUTS = frozenset({"submit", "button", "reset", "image", "file"})
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[Form] = []
-        self.form: Form | None = None
-        self.textarea: tuple[str, list[str]] | None = None
-        self.select: dict | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attributes = {key: value if value is not None else "" for key, value in attrs}
-        if tag == "form":
-            self.form = Form(action=attributes.get("action", ""), method=attributes.get("method", "get").lower())
-            self.forms.append(self.form)
-        elif self.form is None or "disabled" in attributes:
-            return
-        elif tag == "input":
-            kind = attributes.get("type", "text").lower()
-            name = attributes.get("name")
-            if not name or kind in self.SKIPPED_INPUTS:
-                return
-            if kind in ("checkbox", "radio"):
-                if "checked" in attributes:
-                    self.form.fields.append((name, attributes.get("value", "on")))
-            else:
-                self.form.fields.append((name, attributes.get("value", "")))
-        elif tag == "textarea" and attributes.get("name"):
-            self.textarea = (attributes["name"], [])
-        elif tag == "select" and attributes.get("name"):
-            self.select = {"name": attributes["name"], "multiple": "multiple" in attributes, "options": []}
-        elif tag == "option" and self.select is not None:
-            self.select["options"].append((attributes.get("value"), "selected" in attributes, []))
-
-    def handle_data(self, data):
-        if self.textarea is not None:
-            self.textarea[1].append(data)
-        elif self.select is not None and self.select["options"]:
-            self.select["options"][-1][2].append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "textarea" and self.textarea is not None and self.form is not None:
-            # A browser drops the one newline that may follow <textarea>.
-            self.form.fields.append((self.textarea[0], "".join(self.textarea[1]).removeprefix("\n")))
-            self.textarea = None
-        elif tag == "select" and self.select is not None and self.form is not None:
-            options = [
-                (value if value is not None else "".join(text).strip(), selected)
-                for value, selected, text in self.select["options"]
-            ]
-            chosen = [value for value, selected in options if selected]
-            if not chosen and options and not self.select["multiple"]:
-                chosen = [options[0][0]]
-            self.form.fields += [(self.select["name"], value) for value in chosen]
-            self.select = None
-        elif tag == "form":
-            self.form = None
-
-
 def forms(text: str, page_path: str = "") -> list[Form]:
     """Every form of the page; a form without ``action`` posts to the page itself."""
-    parser = _FormParser()
-    parser.feed(text)
-    parser.close()
-    for form in parser.forms:
-        form.action = html.unescape(form.action) or page_path
-    return parser.forms
+    return parse_forms(text, page_path)
 
 
 def form_posting_to(text: str, pattern: str, page_path: str = "") -> Form | None:

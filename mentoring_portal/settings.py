@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "csp",
+    # The toolbox every app shares: template tags (``{% load portal %}``) and the ``load_demo`` command.
+    "mentoring_portal",
     "registry",
     "roadmaps",
     "monitoring",

@@ -3,17 +3,27 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.concurrency import GuardedForm
-from registry.forms import DateInput
+from mentoring_portal.concurrency import GuardedForm
+from mentoring_portal.forms import DateInput, OnlyChoiceMixin
+from registry.models import Municipality
 
 from .models import MonitoringPeriod, Question, Questionnaire, Readiness, SchoolReport
 
 
-class PeriodForm(GuardedForm, forms.ModelForm):
+class PeriodForm(OnlyChoiceMixin, GuardedForm, forms.ModelForm):
+    """A new period; the municipality is asked only of a coordinator of several (``access.period_municipalities``)."""
+
     class Meta:
         model = MonitoringPeriod
-        fields = ["title", "starts_on", "ends_on", "deadline"]
+        fields = ["municipality", "title", "starts_on", "ends_on", "deadline"]
+        labels = {"municipality": _("Муниципалитет")}
         widgets = {"starts_on": DateInput(), "ends_on": DateInput(), "deadline": DateInput()}
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_choice("municipality", municipalities)
+        if only := self.only_choice("municipality"):
+            self.instance.municipality = only
 
     def clean(self):
         cleaned = super().clean()
@@ -21,6 +31,20 @@ class PeriodForm(GuardedForm, forms.ModelForm):
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("Конец периода раньше его начала."))
         return cleaned
+
+
+class QuestionnaireCreateForm(OnlyChoiceMixin, forms.Form):
+    """The municipality a new questionnaire is for, asked only of a coordinator of several."""
+
+    municipality = forms.ModelChoiceField(
+        label=_("Муниципалитет"),
+        queryset=Municipality.objects.none(),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_choice("municipality", municipalities)
 
 
 class ConclusionsForm(GuardedForm, forms.ModelForm):

@@ -13,9 +13,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
 
-from registry.documents import PDF, html_to_pdf
-from registry.exporters import XLSX, XlsxSheet, save
-from registry.pdf_parts import render_parts
+from mentoring_portal.documents import PDF, html_to_pdf, render_parts
+from mentoring_portal.exporters import XLSX, Exporter, XlsxSheet, save
 
 from .charts import bar_chart
 from .indicators import INDICATORS, breakdowns, format_value, values_of
@@ -67,11 +66,11 @@ def report_context(data: PeriodData, heading: dict, texts: dict | None = None, q
     }
 
 
-class AnalyticalReport:
+class AnalyticalReport(Exporter):
     """Аналитическая справка: title block, indicators against targets, charts, a table per organisation.
 
     A municipality's report (up to a few hundred schools) is one document. A region's is
-    rendered in parts, a few hundred rows each, in parallel (``registry.pdf_parts``).
+    rendered in parts, a few hundred rows each, in parallel (``mentoring_portal.documents.render_parts``).
     """
 
     ROWS_PER_PART = 250
@@ -112,7 +111,7 @@ class AnalyticalReport:
         return chunks
 
 
-class SchoolReportDocument:
+class SchoolReportDocument(Exporter):
     """The school's own report for a period (or its live figures)."""
 
     def render(self, organisation, figures: dict, heading: dict, report=None, checklist=()):
@@ -134,7 +133,7 @@ class SchoolReportDocument:
         return f"Отчёт {organisation.short_name} {heading['title']}.pdf", PDF, html_to_pdf(html)
 
 
-class FiguresExport:
+class FiguresExport(Exporter):
     """The same figures in xlsx, shaped for filling in the regional statistical forms."""
 
     def render(self, data: PeriodData, heading: dict) -> tuple[str, str, bytes]:

@@ -3,28 +3,47 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from registry.concurrency import save_or_stale
-from registry.exporters import attachment_response
-from registry.models import Municipality, Organisation, Person, scope_of
-from registry.services import form_errors
+from mentoring_portal.concurrency import save_or_stale
+from mentoring_portal.forms import form_errors
+from registry.models import Organisation
 
+from .access import (
+    can_coordinate,
+    can_edit_school,
+    can_manage_questionnaires,
+    can_open_period,
+    can_read_periods,
+    can_read_results,
+    dashboard_organisations,
+    get_period_for,
+    get_questionnaire_for,
+    get_school_for,
+    is_municipal,
+    own_schools,
+    period_municipalities,
+    require_coordinator_of,
+    require_questionnaire_editor,
+    respondent,
+    result_organisations,
+    visible_questionnaires,
+)
 from .charts import bar_chart
 from .forms import (
     AnswerForm,
     ConclusionsForm,
     PeriodForm,
     QuestionFormSet,
+    QuestionnaireCreateForm,
     QuestionnaireForm,
     ReadinessForm,
     SchoolReportForm,
 )
 from .indicators import breakdowns, format_value, values_of
-from .models import MonitoringPeriod, Questionnaire, Readiness, SchoolReport
+from .models import MonitoringPeriod, Readiness, SchoolReport
 from .reports import AnalyticalReport, FiguresExport, SchoolReportDocument, heading_for, organisation_row
 from .services import (
     live_data,
@@ -37,54 +56,20 @@ from .services import (
     response_submit,
 )
 
-
-# --- access: one helper per object ---------------------------------------------------------------
-def is_municipal(user) -> bool:
-    scope = scope_of(user)
-    return scope.is_superuser or bool(scope.municipality_ids)
-
-
-def municipal_organisations(user):
-    scope = scope_of(user)
-    organisations = Organisation.objects.select_related("municipality").order_by("short_name")
-    return organisations if scope.is_superuser else organisations.filter(municipality_id__in=scope.municipality_ids)
-
-
-def get_school_for(user, pk: int, *, write: bool = False) -> Organisation:
-    """A school's monitoring: its staff and its municipality's coordinators; others get 404."""
-    scope = scope_of(user)
-    organisation = get_object_or_404(Organisation.objects.visible_to(user).select_related("municipality"), pk=pk)
-    staff = scope.is_superuser or organisation.pk in scope.managed_organisation_ids
-    if not (staff or organisation.municipality_id in scope.municipality_ids):
-        if organisation.pk in scope.member_organisation_ids:
-            raise PermissionDenied  # a mentor of this school: in scope, but not theirs to read
-        raise Http404
-    if write and not staff:
-        raise PermissionDenied
-    return organisation
-
-
-def get_period_for(user, pk: int) -> MonitoringPeriod:
-    return get_object_or_404(MonitoringPeriod.objects.visible_to(user).select_related("municipality"), pk=pk)
-
-
-def require_coordinator_of(user, period: MonitoringPeriod) -> None:
-    scope = scope_of(user)
-    if not (scope.is_superuser or period.municipality_id in scope.municipality_ids):
-        raise PermissionDenied
-
-
 # --- dashboards ----------------------------------------------------------------------------------
 SORT_KEYS = {"name", "workers", "mentors", "mentees", "pairs", "involved_share", "items_overdue"}
 
 
 def dashboard(request):
-    scope = scope_of(request.user)
     if not is_municipal(request.user):
-        if scope.managed_organisation_ids:
-            return redirect("monitoring:school_dashboard", pk=min(scope.managed_organisation_ids))
+        schools = list(own_schools(request.user))
+        if len(schools) == 1:
+            return redirect("monitoring:school_dashboard", pk=schools[0].pk)
+        if schools:
+            # A director or curator of several schools: each school's page, not the first one silently.
+            return render(request, "monitoring/school_choice.html", {"schools": schools})
         return redirect("monitoring:questionnaire_list")
-    organisations = municipal_organisations(request.user)
+    organisations = dashboard_organisations(request.user)
     kind = request.GET.get("kind")
     if kind in Organisation.Kind.values:
         organisations = organisations.filter(kind=kind)
@@ -138,7 +123,7 @@ def school_dashboard(request, pk: int):
             "checklist": readiness(organisation),
             "chart_kinds": bar_chart(charts["kinds"], title=_("Пары и группы по видам наставничества")),
             "periods": [(period, reports.get(period.pk)) for period in periods],
-            "can_edit": organisation.pk in scope_of(request.user).managed_organisation_ids,
+            "can_edit": can_edit_school(request.user, organisation),
         },
     )
 
@@ -157,24 +142,25 @@ def readiness_edit(request, pk: int):
 # --- periods -------------------------------------------------------------------------------------
 def period_list(request):
     periods = MonitoringPeriod.objects.visible_to(request.user).select_related("municipality")
-    if not (is_municipal(request.user) or scope_of(request.user).managed_organisation_ids):
+    if not can_read_periods(request.user):
         raise PermissionDenied
     return render(
         request,
         "monitoring/period_list.html",
-        {"periods": periods, "can_create": bool(scope_of(request.user).municipality_ids)},
+        {"periods": periods, "can_create": can_open_period(request.user)},
     )
 
 
 @require_http_methods(["GET", "POST"])
 def period_create(request):
-    scope = scope_of(request.user)
-    if not scope.municipality_ids:
+    if not can_open_period(request.user):
         raise PermissionDenied
-    municipality = Municipality.objects.get(pk=min(scope.municipality_ids))
     form = PeriodForm(
-        request.POST or None, instance=MonitoringPeriod(municipality=municipality, created_by=request.user)
+        request.POST or None,
+        instance=MonitoringPeriod(created_by=request.user),
+        municipalities=period_municipalities(request.user),
     )
+    municipality = form.only_choice("municipality")
     if form.is_valid():
         period = form.save()
         messages.success(request, _("Период мониторинга открыт. Организации увидят его на своих страницах."))
@@ -184,11 +170,7 @@ def period_create(request):
 
 def period_detail(request, pk: int):
     period = get_period_for(request.user, pk)
-    scope = scope_of(request.user)
-    context = {
-        "period": period,
-        "is_coordinator": scope.is_superuser or period.municipality_id in scope.municipality_ids,
-    }
+    context = {"period": period, "is_coordinator": can_coordinate(request.user, period)}
     if context["is_coordinator"]:
         data = period_data(period)
         reports = {report.organisation_id: report for report in period.reports.all()}
@@ -201,7 +183,7 @@ def period_detail(request, pk: int):
                 {**item, "text": format_value(item["value"], item["indicator"].unit)} for item in values_of(data.total)
             ],
         }
-    schools = Organisation.objects.filter(pk__in=scope.managed_organisation_ids, municipality=period.municipality)
+    schools = own_schools(request.user).filter(municipality=period.municipality)
     context["own"] = [
         (school, SchoolReport.objects.filter(period=period, organisation=school).first(), SchoolReportForm())
         for school in schools
@@ -257,17 +239,13 @@ def period_pdf(request, pk: int):
     period = get_period_for(request.user, pk)
     require_coordinator_of(request.user, period)
     texts = {"conclusions": period.conclusions, "proposals": period.proposals}
-    filename, content_type, content = AnalyticalReport().render(
-        period_data(period), heading_for(period), texts, period_questionnaires(period)
-    )
-    return attachment_response(filename, content_type, content, fallback=f"report-{period.pk}.pdf")
+    return AnalyticalReport().response(period_data(period), heading_for(period), texts, period_questionnaires(period))
 
 
 def period_xlsx(request, pk: int):
     period = get_period_for(request.user, pk)
     require_coordinator_of(request.user, period)
-    filename, content_type, content = FiguresExport().render(period_data(period), heading_for(period))
-    return attachment_response(filename, content_type, content, fallback=f"figures-{period.pk}.xlsx")
+    return FiguresExport().response(period_data(period), heading_for(period))
 
 
 def school_report_pdf(request, pk: int, organisation_pk: int):
@@ -278,33 +256,10 @@ def school_report_pdf(request, pk: int, organisation_pk: int):
         figures, checklist = report.figures, report.figures.get("readiness", [])
     else:
         figures, checklist = live_data([organisation]).rows[0]["figures"], readiness(organisation)
-    filename, content_type, content = SchoolReportDocument().render(
-        organisation, figures, heading_for(period), report, checklist
-    )
-    return attachment_response(filename, content_type, content, fallback=f"school-report-{organisation.pk}.pdf")
+    return SchoolReportDocument().response(organisation, figures, heading_for(period), report, checklist)
 
 
 # --- questionnaires ------------------------------------------------------------------------------
-def visible_questionnaires(user):
-    scope = scope_of(user)
-    if scope.is_superuser:
-        return Questionnaire.objects.all()
-    municipalities = set(scope.municipality_ids) | set(
-        Organisation.objects.filter(pk__in=scope.member_organisation_ids).values_list("municipality_id", flat=True)
-    )
-    return Questionnaire.objects.filter(municipality_id__in=municipalities)
-
-
-def respondent(user) -> tuple[Person | None, str]:
-    """The person a mentor or mentee answers as, and in which role."""
-    from registry.models import Membership, Role
-
-    membership = (
-        Membership.objects.filter(user=user, role__in=[Role.MENTOR, Role.MENTEE]).select_related("person").first()
-    )
-    return (membership.person, membership.role) if membership else (None, "")
-
-
 def questionnaire_list(request):
     questionnaires = visible_questionnaires(request.user).select_related("period")
     person, role = respondent(request.user)
@@ -323,32 +278,30 @@ def questionnaire_list(request):
         {
             "questionnaires": questionnaires,
             "to_answer": to_answer,
-            "can_manage": bool(scope_of(request.user).municipality_ids),
-            "can_read_results": is_municipal(request.user) or bool(scope_of(request.user).managed_organisation_ids),
+            "can_manage": can_manage_questionnaires(request.user),
+            "create_form": QuestionnaireCreateForm(municipalities=period_municipalities(request.user)),
+            "can_read_results": can_read_results(request.user),
         },
     )
 
 
 @require_POST
 def questionnaire_create(request):
-    scope = scope_of(request.user)
-    if not scope.municipality_ids:
+    if not can_manage_questionnaires(request.user):
         raise PermissionDenied
-    questionnaire = questionnaire_create_default(municipality=Municipality.objects.get(pk=min(scope.municipality_ids)))
+    form = QuestionnaireCreateForm(request.POST, municipalities=period_municipalities(request.user))
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("monitoring:questionnaire_list")
+    questionnaire = questionnaire_create_default(municipality=form.cleaned_data["municipality"])
     messages.success(request, _("Анкета создана с типовыми вопросами. Отредактируйте их при необходимости."))
     return redirect("monitoring:questionnaire_edit", pk=questionnaire.pk)
-
-
-def get_questionnaire_for(user, pk: int) -> Questionnaire:
-    return get_object_or_404(visible_questionnaires(user), pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
 def questionnaire_edit(request, pk: int):
     questionnaire = get_questionnaire_for(request.user, pk)
-    scope = scope_of(request.user)
-    if not (scope.is_superuser or questionnaire.municipality_id in scope.municipality_ids):
-        raise PermissionDenied
+    require_questionnaire_editor(request.user, questionnaire)
     form = QuestionnaireForm(request.POST or None, instance=questionnaire)
     formset = QuestionFormSet(request.POST or None, instance=questionnaire, prefix="questions")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -380,14 +333,7 @@ def questionnaire_answer(request, pk: int):
 
 def questionnaire_results_view(request, pk: int):
     questionnaire = get_questionnaire_for(request.user, pk)
-    scope = scope_of(request.user)
-    if scope.is_superuser or questionnaire.municipality_id in scope.municipality_ids:
-        organisations = None
-    elif scope.managed_organisation_ids:
-        organisations = Organisation.objects.filter(pk__in=scope.managed_organisation_ids)
-    else:
-        raise PermissionDenied
-    results = questionnaire_results(questionnaire, organisations)
+    results = questionnaire_results(questionnaire, result_organisations(request.user, questionnaire))
     return render(
         request, "monitoring/questionnaire_results.html", {"questionnaire": questionnaire, "results": results}
     )

@@ -1,15 +1,22 @@
-"""One helper per object: return it with the caller's rights, or answer 404/403.
+"""Who may do what in the registry, decided here and nowhere else.
 
-Out of scope answers 404, never a hint that the object exists; in scope but
-read-only answers 403.
+One helper per object returns it with the caller's rights (``get_<x>_for``), or answers
+404/403: out of scope answers 404, never a hint that the object exists; in scope but
+read-only answers 403. ``can_<verb>`` answers a yes/no question about one object or
+action, and ``<role>_organisations``/``<role>_municipalities`` list what a user may act
+for. These read the user's memberships (``scope_of``); views ask them and never read the
+scope themselves. A user may hold several roles: nothing here picks "the" organisation
+of a user who has two, the forms ask which.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
-from .models import Organisation, Person
+from .models import MentoringGroup, MentoringOrder, Municipality, Organisation, Person, Program, scope_of
 
 
 def get_organisation_for(user, pk: int, *, write: bool = False) -> Organisation:
@@ -37,3 +44,130 @@ def get_person_for(user, pk: int, *, write: bool = False) -> Person:
         # Consent withdrawn: the card is kept for the counts only and is no longer edited.
         raise PermissionDenied
     return person
+
+
+# --- what a user's roles reach ---------------------------------------------------------------
+def is_municipal(user) -> bool:
+    """A coordinator or head of a municipality, or a superuser: reads the whole municipality."""
+    scope = scope_of(user)
+    return scope.is_superuser or bool(scope.municipality_ids)
+
+
+def coordinates_a_municipality(user) -> bool:
+    """A coordinator or head of some municipality; a superuser has none to act for."""
+    return bool(scope_of(user).municipality_ids)
+
+
+def coordinated_municipalities(user, *, every_for_superuser: bool = False) -> QuerySet[Municipality]:
+    """The municipalities the user coordinates or heads (every one for a superuser, when asked)."""
+    scope = scope_of(user)
+    if every_for_superuser and scope.is_superuser:
+        return Municipality.objects.all()
+    return Municipality.objects.filter(pk__in=scope.municipality_ids)
+
+
+def municipal_organisations(user) -> QuerySet[Organisation]:
+    """Every organisation of the municipalities the user coordinates; every one for a superuser."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(municipality_id__in=scope.municipality_ids)
+
+
+def managed_organisations(user) -> QuerySet[Organisation]:
+    """The organisations the user directs or curates (every one for a superuser): pairs, orders, reports."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=scope.managed_organisation_ids)
+
+
+def school_staff_organisations(user) -> QuerySet[Organisation]:
+    """The organisations where the user is director or curator, whoever they are besides (a superuser too)."""
+    return Organisation.objects.filter(pk__in=scope_of(user).managed_organisation_ids)
+
+
+def is_school_staff(user, organisation: Organisation | None = None) -> bool:
+    """A director or curator: of ``organisation``, or of any organisation when none is given."""
+    managed = scope_of(user).managed_organisation_ids
+    return bool(managed) if organisation is None else organisation.pk in managed
+
+
+def curated_organisations(user) -> QuerySet[Organisation]:
+    """The organisations the user curates: the school roadmaps they keep."""
+    return Organisation.objects.filter(pk__in=scope_of(user).curated_organisation_ids)
+
+
+def own_people(user) -> QuerySet[Person]:
+    """The person records the user is: a mentor's or mentee's own card."""
+    return Person.objects.filter(pk__in=scope_of(user).person_ids)
+
+
+def is_own_person(user, person: Person) -> bool:
+    return person.pk in scope_of(user).person_ids
+
+
+# --- organisations and people ----------------------------------------------------------------
+def runs_mentoring(user) -> bool:
+    """Those who run mentoring (the municipality, the schools' staff) see the totals and manage people."""
+    scope = scope_of(user)
+    return scope.is_superuser or bool(scope.municipality_ids or scope.managed_organisation_ids)
+
+
+def can_create_organisation(user) -> bool:
+    return is_municipal(user)
+
+
+def can_edit_vocabulary(user) -> bool:
+    """The municipality's own lists (competencies, requests) are kept by its coordinator."""
+    return is_municipal(user)
+
+
+def can_export_personal_data(user, person: Person) -> bool:
+    """Everything held on a person: for those who manage the card, and for the person."""
+    return is_own_person(user, person) or Person.objects.manageable_by(user).filter(pk=person.pk).exists()
+
+
+# --- pairs, orders, programs -----------------------------------------------------------------
+def can_form_groups(user) -> bool:
+    """Pairs are formed by a school's curator or director, not by the municipal coordinator."""
+    scope = scope_of(user)
+    return scope.is_superuser or bool(scope.managed_organisation_ids)
+
+
+def get_group_for(user, pk: int, *, write: bool = False) -> MentoringGroup:
+    group = get_object_or_404(
+        MentoringGroup.objects.visible_to(user).select_related("organisation", "mentor__organisation", "order"),
+        pk=pk,
+    )
+    if write and not can_manage_group(user, group):
+        raise PermissionDenied
+    return group
+
+
+def can_manage_group(user, group: MentoringGroup) -> bool:
+    return MentoringGroup.objects.manageable_by(user).filter(pk=group.pk).exists()
+
+
+def get_order_for(user, pk: int) -> MentoringOrder:
+    return get_object_or_404(MentoringOrder.objects.visible_to(user).select_related("organisation"), pk=pk)
+
+
+def get_program_for(user, pk: int, *, write: bool = False) -> Program:
+    program = get_object_or_404(
+        Program.objects.visible_to(user).select_related("organisation", "group__mentor__organisation"), pk=pk
+    )
+    if write and not can_edit_program(user, program):
+        raise PermissionDenied
+    return program
+
+
+def can_edit_program(user, program: Program) -> bool:
+    return Program.objects.manageable_by(user).filter(pk=program.pk).exists()
+
+
+def can_mark_progress(user, program: Program) -> bool:
+    """The mentor of the pair marks progress; so does the school's curator."""
+    if can_edit_program(user, program):
+        return True
+    return program.group is not None and program.group.mentor_id in scope_of(user).person_ids

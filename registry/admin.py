@@ -3,7 +3,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
 from openpyxl import Workbook
 
-from .exporters import XlsxSheet, save
+from mentoring_portal.exporters import XlsxSheet, save
+
 from .models import (
     Membership,
     MenteeProfile,

@@ -85,7 +85,7 @@ class DemoBuilder:
     def ensure_subjects(self) -> None:
         names = sorted({name for names in self.data["subjects"].values() for name in names})
         Subject.objects.bulk_create([Subject(name=name) for name in names], ignore_conflicts=True)
-        self.subjects = {subject.name: subject for subject in Subject.objects.filter(name__in=names)}
+        self.subjects = {s.name: s for s in Subject.objects.filter(name__in=names, municipality__isnull=True)}
 
     def random_person(self, rng: random.Random, organisation: Organisation, taken: set) -> Person:
         names = self.data["names"]

@@ -1,26 +1,19 @@
-"""PDF documents out of the data, rendered from templates by WeasyPrint.
+"""The registry's PDF documents: the order, the program, the consent form.
 
-One class per document with ``render(...) -> (filename, content_type, bytes)``, shared by
-views and tests. The templates carry a small print stylesheet and DejaVu fonts (from the
-system, embedded into the PDF as subsets), so Cyrillic prints anywhere.
+One ``Exporter`` per document, rendered from templates (``mentoring_portal.documents``).
 """
 
 from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from mentoring_portal.documents import PDF, html_to_pdf
+from mentoring_portal.exporters import Exporter
+
 from .models import MentoringOrder, Person, Program
 
-PDF = "application/pdf"
 
-
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html).write_pdf()
-
-
-class OrderDocument:
+class OrderDocument(Exporter):
     """Приказ о закреплении наставнических пар (групп)."""
 
     def render(self, order: MentoringOrder) -> tuple[str, str, bytes]:
@@ -31,7 +24,7 @@ class OrderDocument:
         return f"Приказ № {order.number} от {order.date:%d.%m.%Y}.pdf", PDF, html_to_pdf(html)
 
 
-class ProgramDocument:
+class ProgramDocument(Exporter):
     """Персонализированная программа наставничества."""
 
     def render(self, program: Program) -> tuple[str, str, bytes]:
@@ -44,8 +37,10 @@ class ProgramDocument:
         return f"Программа наставничества {group.mentor.short_name}.pdf", PDF, html_to_pdf(html)
 
 
-class ConsentDocument:
+class ConsentDocument(Exporter):
     """Согласие участника на наставничество и обработку персональных данных, для печати и подписи."""
+
+    private = True  # names, contacts: never kept by a browser or a proxy cache
 
     def render(self, person: Person, role: str) -> tuple[str, str, bytes]:
         html = render_to_string("pdf/consent.html", {"person": person, "role": role})

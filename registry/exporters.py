@@ -1,70 +1,18 @@
-"""Spreadsheets out of the registry: one exporter class per document.
+"""Spreadsheets out of the registry: the export, the import template, an upload's refused rows.
 
-Each exporter has ``render(...) -> (filename, content_type, bytes)`` and is used by the
-view, the tests and the benchmark alike. Text cells are always written as text: a
-value that begins with = + - @ is stored as a string with Excel's quote prefix, so no
-spreadsheet program ever runs it as a formula, and the value itself survives a round
-trip through the import unchanged.
+Built on the portal's ``Exporter`` and ``XlsxSheet`` (``mentoring_portal.exporters``), which
+write text as text, so no value ever runs as a formula.
 """
 
 from __future__ import annotations
 
-import datetime
-import io
-from urllib.parse import quote
-
-from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.functional import Promise
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+
+from mentoring_portal.exporters import XLSX, Exporter, XlsxSheet, save
 
 from .importing import TEMPLATE_COLUMNS
 from .models import MenteeProfile, Person, Vocabulary, VocabularyTerm
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def attachment_response(filename: str, content_type: str, content: bytes, fallback: str) -> HttpResponse:
-    """A download whose Cyrillic name browsers keep (RFC 5987 ``filename*``, ASCII ``filename`` fallback)."""
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
-class XlsxSheet:
-    """A write-only sheet that writes text as text and dates as dd.mm.yyyy."""
-
-    def __init__(self, workbook: Workbook, title: str, widths: list[int] | None = None):
-        self.sheet = workbook.create_sheet(title)
-        for index, width in enumerate(widths or [], start=1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = width
-
-    def cell(self, value, *, bold: bool = False) -> WriteOnlyCell:
-        if isinstance(value, Promise):
-            value = str(value)
-        cell = WriteOnlyCell(self.sheet, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"
-            if value.startswith(FORMULA_TRIGGERS):
-                cell.quotePrefix = True
-        elif isinstance(value, datetime.date):
-            cell.number_format = "DD.MM.YYYY"
-        if bold:
-            cell.font = Font(bold=True)
-        return cell
-
-    def append(self, values, *, bold: bool = False) -> None:
-        self.sheet.append([self.cell(value, bold=bold) for value in values])
-
-
-def save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def role_text(person: Person) -> str:
@@ -80,10 +28,11 @@ def terms_text(terms, free_text: str) -> str:
     return "; ".join([*(term.name for term in terms), *([free_text] if free_text else [])])
 
 
-class RegistryExport:
+class RegistryExport(Exporter):
     """The registry's filtered people, in the columns of the import template (export → import changes nothing)."""
 
     name = "registry"
+    private = True
     widths = [36, 34, 24, 28, 10, 24, 22, 36, 50, 50, 14, 28, 20]
 
     def render(self, people) -> tuple[str, str, bytes]:
@@ -117,7 +66,7 @@ class RegistryExport:
         return f"Реестр педагогов {today:%d.%m.%Y}.xlsx", XLSX, save(workbook)
 
 
-class ImportTemplate:
+class ImportTemplate(Exporter):
     """The empty table a school fills in, with a second sheet of the allowed values."""
 
     name = "import-template"
@@ -142,8 +91,10 @@ class ImportTemplate:
         return "Шаблон реестра педагогов.xlsx", XLSX, save(workbook)
 
 
-class RefusedRowsExport:
+class RefusedRowsExport(Exporter):
     """The rows of an upload that were not loaded, as in the file, with a column «Ошибка»: to fix and load again."""
+
+    private = True
 
     def render(self, batch) -> tuple[str, str, bytes]:
         plan = batch.plan

@@ -50,7 +50,7 @@ class PersonFilter(django_filters.FilterSet):
         choices=MenteeProfile.Category.choices,
     )
     subject = django_filters.ModelChoiceFilter(
-        label=_("Предмет"), queryset=Subject.objects.all(), method="filter_subject"
+        label=_("Предмет"), queryset=Subject.objects.none(), method="filter_subject"
     )
     qualification_category = django_filters.ChoiceFilter(
         label=_("Квалификационная категория"), choices=Person.Category.choices
@@ -100,6 +100,7 @@ class PersonFilter(django_filters.FilterSet):
         organisations = Organisation.objects.visible_to(user)
         municipality_ids = organisations.values("municipality_id").distinct()
         self.filters["municipality"].queryset = Municipality.objects.filter(pk__in=municipality_ids)
+        self.filters["subject"].queryset = Subject.objects.visible_to(user)
         chosen = self.data.get("municipality") if self.data else None
         if chosen and str(chosen).isdecimal():
             organisations = organisations.filter(municipality_id=chosen)

@@ -1,31 +1,34 @@
 from __future__ import annotations
 
-import datetime
-
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .concurrency import GuardedForm
+from mentoring_portal.concurrency import GuardedForm
+from mentoring_portal.forms import PDF_AND_IMAGES, DateInput, check_upload
+
 from .models import (
     MenteeProfile,
     MentorProfile,
     Municipality,
     Organisation,
     Person,
+    Subject,
     Vocabulary,
     VocabularyTerm,
     scope_of,
 )
 
 
-class DateInput(forms.DateInput):
-    """The browser's date picker; it shows dd.mm.yyyy to a Russian user and sends ISO."""
+class ConsentDateMixin:
+    """A consent is given before it is recorded: its date is never in the future."""
 
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+    def clean_consent_date(self):
+        value = self.cleaned_data.get("consent_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("Дата согласия не может быть в будущем."))
+        return value
 
 
 class OrganisationForm(GuardedForm, forms.ModelForm):
@@ -50,7 +53,7 @@ class OrganisationForm(GuardedForm, forms.ModelForm):
                 self.fields["municipality"].initial = next(iter(scope.municipality_ids))
 
 
-class PersonForm(GuardedForm, forms.ModelForm):
+class PersonForm(ConsentDateMixin, GuardedForm, forms.ModelForm):
     experience_years = forms.IntegerField(
         label=_("Педагогический стаж, полных лет"),
         min_value=0,
@@ -85,6 +88,8 @@ class PersonForm(GuardedForm, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.staffed_by(user).only("short_name")
+        if "subjects" in self.fields:
+            self.fields["subjects"].queryset = Subject.objects.visible_to(user)
         staffed = self.fields["organisation"].queryset
         if not self.instance.pk and staffed.count() == 1:
             self.fields["organisation"].initial = staffed.first()
@@ -104,12 +109,6 @@ class PersonForm(GuardedForm, forms.ModelForm):
             raise forms.ValidationError(_("Дата начала стажа не может быть в будущем."))
         return value
 
-    def clean_consent_date(self):
-        value = self.cleaned_data.get("consent_date")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("Дата согласия не может быть в будущем."))
-        return value
-
     def clean(self):
         cleaned = super().clean()
         years = cleaned.get("experience_years")
@@ -121,33 +120,8 @@ class PersonForm(GuardedForm, forms.ModelForm):
                     _("Стаж не совпадает с датой начала стажа. Оставьте одно из двух полей."),
                 )
         elif years is not None:
-            today = timezone.localdate()
-            try:
-                cleaned["teaching_since"] = today.replace(year=today.year - years)
-            except ValueError:
-                cleaned["teaching_since"] = datetime.date(today.year - years, 2, 28)
+            cleaned["teaching_since"] = timezone.localdate() - relativedelta(years=years)
         return cleaned
-
-
-def check_upload(upload, *, types: dict[str, bytes], max_bytes: int, wrong_type: str, too_big: str) -> None:
-    """An uploaded file, checked by its name's suffix, its size and its first bytes (not only by its name).
-
-    ``types`` maps a suffix to the bytes such a file starts with. Files already stored pass.
-    """
-    if not upload or not hasattr(upload, "content_type"):
-        return
-    suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-    if suffix not in types:
-        raise forms.ValidationError(wrong_type)
-    if upload.size > max_bytes:
-        raise forms.ValidationError(too_big)
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(types[suffix]):
-        raise forms.ValidationError(_("Содержимое файла не похоже на %(kind)s.") % {"kind": suffix[1:].upper()})
-
-
-PDF_AND_IMAGES = {".pdf": b"%PDF", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG\r\n\x1a\n"}
 
 
 def validate_scan(upload) -> None:
@@ -161,7 +135,7 @@ def validate_scan(upload) -> None:
     )
 
 
-class ProfileForm(GuardedForm, forms.ModelForm):
+class ProfileForm(ConsentDateMixin, GuardedForm, forms.ModelForm):
     """Shared by the mentor and mentee profiles: the managed lists the user may see, the scan checks."""
 
     vocabulary_fields: dict[str, str] = {}
@@ -176,12 +150,6 @@ class ProfileForm(GuardedForm, forms.ModelForm):
         scan = self.cleaned_data.get("consent_scan")
         validate_scan(scan)
         return scan
-
-    def clean_consent_date(self):
-        value = self.cleaned_data.get("consent_date")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("Дата согласия не может быть в будущем."))
-        return value
 
 
 class MentorProfileForm(ProfileForm):
@@ -264,6 +232,24 @@ class ImportUploadForm(forms.Form):
             "не больше 5 МБ и 50 000 строк."
         ),
     )
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        """``organisations``: whose teachers the user may load; asked which, when there are several."""
+        super().__init__(*args, **kwargs)
+        if organisations is not None and len(organisations[:2]) > 1:
+            self.fields["organisation"] = forms.ModelChoiceField(
+                label=_("Организация"),
+                queryset=organisations,
+                required=False,
+                empty_label=_("— указана в столбце «ОО» —"),
+                help_text=_("Если в файле нет столбца «ОО», выберите, чьих педагогов вы загружаете."),
+            )
+            self.order_fields(["organisation", "file"])
+
+    def chosen_organisation(self) -> int | None:
+        """The organisation's id, as the batch keeps it (JSON) for the rows that name none."""
+        organisation = self.cleaned_data.get("organisation")
+        return organisation.pk if organisation else None
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -8,8 +8,9 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .concurrency import STATE_FIELD, GuardedForm
-from .forms import DateInput
+from mentoring_portal.concurrency import STATE_FIELD, GuardedForm
+from mentoring_portal.forms import DateInput, OnlyChoiceMixin
+
 from .models import (
     Activity,
     EndReason,
@@ -20,7 +21,6 @@ from .models import (
     Person,
     ProfileStatus,
     Program,
-    scope_of,
 )
 from .services import check_dates, check_program_period
 
@@ -37,7 +37,7 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
         return f"{person.full_name} — {person.position}"
 
 
-class GroupForm(forms.Form):
+class GroupForm(OnlyChoiceMixin, forms.Form):
     organisation = forms.ModelChoiceField(label=_("Организация"), queryset=Organisation.objects.none())
     mentor = PersonChoiceField(label=_("Наставник"), queryset=Person.objects.none())
     mentees = PeopleChoiceField(
@@ -52,16 +52,10 @@ class GroupForm(forms.Form):
     start_date = forms.DateField(label=_("Дата начала"), widget=DateInput())
     planned_end_date = forms.DateField(label=_("Плановая дата окончания"), widget=DateInput())
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, organisations, **kwargs):
+        """``organisations``: where the user may form pairs (``access.managed_organisations``)."""
         super().__init__(*args, **kwargs)
-        # Pairs are formed by the school's curator or director, not by the municipal coordinator.
-        organisations = Organisation.objects.all()
-        if not user.is_superuser:
-            organisations = organisations.filter(pk__in=scope_of(user).managed_organisation_ids)
-        self.fields["organisation"].queryset = organisations
-        if organisations.count() == 1:
-            self.fields["organisation"].initial = organisations.first()
-            self.fields["organisation"].widget = forms.HiddenInput()
+        self.limit_choice("organisation", organisations)
         municipality_ids = organisations.values("municipality_id")
         self.fields["mentor"].queryset = (
             Person.objects.filter(mentor_profile__status=ProfileStatus.ACTIVE, consent_date__isnull=False)
@@ -127,7 +121,8 @@ class ConsentsForm(GuardedForm, forms.Form):
         }
 
 
-class OrderForm(forms.Form):
+class OrderForm(OnlyChoiceMixin, forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Организация"), queryset=Organisation.objects.none())
     number = forms.CharField(label=_("Номер приказа"), max_length=50)
     date = forms.DateField(label=_("Дата приказа"), widget=DateInput())
     signed_by = forms.CharField(label=_("Руководитель (ФИО для подписи)"), max_length=255)
@@ -137,20 +132,33 @@ class OrderForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args, organisations, **kwargs):
+        """``organisations``: whose orders the user may issue; the draft pairs of all of them are offered."""
         super().__init__(*args, **kwargs)
+        self.limit_choice("organisation", organisations)
+        self.only_organisation = self.only_choice("organisation")
         self.fields["groups"].queryset = (
-            MentoringGroup.objects.filter(organisation=organisation, status=MentoringGroup.Status.DRAFT)
-            .select_related("mentor")
+            MentoringGroup.objects.filter(organisation__in=organisations, status=MentoringGroup.Status.DRAFT)
+            .select_related("mentor", "organisation")
             .prefetch_related("mentees")
         )
-        self.fields["groups"].label_from_instance = lambda group: (
-            _("%(mentor)s → %(mentees)s")
-            % {
+        several = self.only_organisation is None
+
+        def label(group: MentoringGroup) -> str:
+            text = _("%(mentor)s → %(mentees)s") % {
                 "mentor": group.mentor.full_name,
                 "mentees": ", ".join(mentee.full_name for mentee in group.mentees.all()),
             }
-        )
+            return f"{text} ({group.organisation.short_name})" if several else text
+
+        self.fields["groups"].label_from_instance = label
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation, groups = cleaned.get("organisation"), cleaned.get("groups")
+        if organisation and groups and any(group.organisation_id != organisation.pk for group in groups):
+            self.add_error("groups", _("Приказ закрепляет только пары своей организации."))
+        return cleaned
 
     def clean_number(self):
         return " ".join(self.cleaned_data["number"].split()).removeprefix("№").strip()

@@ -24,10 +24,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mentoring_portal.audit import record_history
 from mentoring_portal.columns import ColumnSet, Field, header_key
 from mentoring_portal.spreadsheets import SpreadsheetError, clean_text, normalise, read_table
 
-from .audit import record_history
 from .models import Municipality, Organisation, scope_of
 
 COLUMNS = ColumnSet(

@@ -25,9 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from mentoring_portal.audit import purge_history, record_history
+from mentoring_portal.exporters import XLSX, Exporter, XlsxSheet, save
+
 from .accounts import ANONYMISED_ACCOUNT_PREFIX
-from .audit import person_log, purge_history, record_history
-from .exporters import XLSX, XlsxSheet, save, terms_text
+from .audit import person_log
+from .exporters import terms_text
 from .models import (
     Activity,
     GroupEvent,
@@ -63,10 +66,11 @@ def _facts(workbook, title: str, rows, *, empty: str = "") -> None:
         sheet.append([label, value])
 
 
-class PersonalDataExport:
+class PersonalDataExport(Exporter):
     """All the portal holds on one person, as a workbook of labelled sheets."""
 
     name = "personal-data"
+    private = True
 
     def render(self, person: Person) -> tuple[str, str, bytes]:
         workbook = Workbook(write_only=True)

@@ -7,19 +7,20 @@ the database is left untouched when any rule fails.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import record_history
+from mentoring_portal.audit import record_history
+
 from .models import (
     Activity,
     GroupEvent,
@@ -33,18 +34,6 @@ from .models import (
     ProfileStatus,
     Program,
 )
-
-
-def form_errors(form) -> str:
-    """A bound form's messages in one line, for views that answer with a redirect and a message."""
-    return " ".join(message for errors in form.errors.values() for message in errors)
-
-
-def error_text(error: ValidationError) -> str:
-    """Every message of a ``ValidationError`` (with or without fields) as one line for a flash message."""
-    if hasattr(error, "error_dict"):
-        return " ".join(message for messages in error.message_dict.values() for message in messages)
-    return " ".join(error.messages)
 
 
 # --- pairs and groups ---------------------------------------------------------------------
@@ -358,9 +347,8 @@ def propose_mentors(*, mentee: Person, limit: int = 10) -> list[Proposal]:
 
 # --- programs -------------------------------------------------------------------------------
 def add_months(date: datetime.date, months: int) -> datetime.date:
-    month = date.month - 1 + months
-    year, month = date.year + month // 12, month % 12 + 1
-    return date.replace(year=year, month=month, day=min(date.day, calendar.monthrange(year, month)[1]))
+    """31 January + 1 month is 28 (29) February: the end of the shorter month, as people count."""
+    return date + relativedelta(months=months)
 
 
 def check_program_period(start: datetime.date | None, end: datetime.date | None) -> None:
@@ -373,27 +361,13 @@ def check_program_period(start: datetime.date | None, end: datetime.date | None)
         raise ValidationError({"end_date": _("Программа длится не больше одного года.")})
 
 
-@transaction.atomic
-def program_copy_from_bank(*, template: Program, group: MentoringGroup, start_date: datetime.date) -> Program:
-    """A new program for a pair from a bank program: texts copied, activity dates shifted to the new start."""
-    group = MentoringGroup.objects.select_for_update().get(pk=group.pk)  # a double click waits, then sees it
-    if Program.objects.filter(group=group).exists():
-        raise ValidationError(_("У этой пары уже есть программа."))
-    shift = start_date - (template.start_date or start_date)
-    length = (template.end_date - template.start_date) if template.start_date and template.end_date else None
-    end_date = start_date + length if length else add_months(start_date, 6)
-    program = Program.objects.create(
-        organisation=group.organisation,
-        group=group,
-        title=template.title,
-        start_date=start_date,
-        end_date=end_date,
-        difficulties=template.difficulties,
-        strengths=template.strengths,
-        goals=template.goals,
-        expected_results=template.expected_results,
-        source=template,
-    )
+COPIED_TEXTS = ("title", "difficulties", "strengths", "goals", "expected_results")
+
+
+def _copy_program(source: Program, *, shift: datetime.timedelta = datetime.timedelta(0), **fields) -> Program:
+    """A new program with the texts and the activities of ``source`` (their dates moved by ``shift``)."""
+    fields.setdefault("organisation", source.organisation)
+    program = Program.objects.create(source=source, **{name: getattr(source, name) for name in COPIED_TEXTS}, **fields)
     activities = Activity.objects.bulk_create(
         [
             Activity(
@@ -404,7 +378,7 @@ def program_copy_from_bank(*, template: Program, group: MentoringGroup, start_da
                 form=activity.form,
                 responsible=activity.responsible,
             )
-            for activity in template.activities.all()
+            for activity in source.activities.all()
         ]
     )
     record_history(Activity, [activity.pk for activity in activities], "+")
@@ -412,34 +386,27 @@ def program_copy_from_bank(*, template: Program, group: MentoringGroup, start_da
 
 
 @transaction.atomic
+def program_copy_from_bank(*, template: Program, group: MentoringGroup, start_date: datetime.date) -> Program:
+    """A new program for a pair from a bank program: texts copied, activity dates shifted to the new start."""
+    group = MentoringGroup.objects.select_for_update().get(pk=group.pk)  # a double click waits, then sees it
+    if Program.objects.filter(group=group).exists():
+        raise ValidationError(_("У этой пары уже есть программа."))
+    shift = start_date - (template.start_date or start_date)
+    length = (template.end_date - template.start_date) if template.start_date and template.end_date else None
+    end_date = start_date + length if length else add_months(start_date, 6)
+    return _copy_program(
+        template,
+        shift=shift,
+        organisation=group.organisation,
+        group=group,
+        start_date=start_date,
+        end_date=end_date,
+    )
+
+
+@transaction.atomic
 def program_put_in_bank(*, program: Program) -> Program:
     """Copy a completed program into the school's bank: a template with no pair and no marks."""
     if program.status != Program.Status.COMPLETED:
         raise ValidationError(_("В банк программ попадают только завершённые программы."))
-    copy = Program.objects.create(
-        organisation=program.organisation,
-        title=program.title,
-        start_date=program.start_date,
-        end_date=program.end_date,
-        difficulties=program.difficulties,
-        strengths=program.strengths,
-        goals=program.goals,
-        expected_results=program.expected_results,
-        in_bank=True,
-        source=program,
-    )
-    activities = Activity.objects.bulk_create(
-        [
-            Activity(
-                program=copy,
-                position=a.position,
-                title=a.title,
-                due_date=a.due_date,
-                form=a.form,
-                responsible=a.responsible,
-            )
-            for a in program.activities.all()
-        ]
-    )
-    record_history(Activity, [activity.pk for activity in activities], "+")
-    return copy
+    return _copy_program(program, start_date=program.start_date, end_date=program.end_date, in_bank=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
-from registry.documents import PDF, html_to_pdf
+from mentoring_portal.documents import PDF, html_to_pdf
+from mentoring_portal.exporters import Exporter
 
 from .models import Revision
 
 
-class RoadmapDocument:
+class RoadmapDocument(Exporter):
     def render(self, revision: Revision) -> tuple[str, str, bytes]:
         roadmap = revision.roadmap
         sections = list(revision.sections.prefetch_related("items"))

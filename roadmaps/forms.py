@@ -3,15 +3,55 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.concurrency import GuardedForm
-from registry.forms import PDF_AND_IMAGES, DateInput, check_upload
+from mentoring_portal.concurrency import GuardedForm
+from mentoring_portal.forms import PDF_AND_IMAGES, DateInput, OnlyChoiceMixin, check_upload
+from registry.models import Municipality, Organisation
 
 from .models import Item, Revision, Roadmap
 
 EVIDENCE_TYPES = PDF_AND_IMAGES | {".docx": b"PK\x03\x04", ".xlsx": b"PK\x03\x04"}
 
 
-class RoadmapCreateForm(forms.Form):
+class RoadmapOwnerMixin(OnlyChoiceMixin):
+    """Whose the new roadmap is: asked only of those who curate several schools or coordinate several municipalities.
+
+    ``organisations`` and ``municipalities`` come from ``roadmaps.access`` (``owner_organisations``,
+    ``owner_municipalities``); the access check is repeated when the roadmap is created.
+    """
+
+    def limit_owners(self, *, kinds, organisations, municipalities) -> None:
+        self.fields["organisation"] = forms.ModelChoiceField(
+            label=_("Организация"),
+            queryset=Organisation.objects.none(),
+            required=False,
+            help_text=_("Чья это дорожная карта: вы куратор нескольких организаций."),
+        )
+        self.fields["municipality"] = forms.ModelChoiceField(
+            label=_("Муниципалитет"),
+            queryset=Municipality.objects.none(),
+            required=False,
+            help_text=_("Для муниципальной дорожной карты и образца: вы координатор нескольких муниципалитетов."),
+        )
+        if "school" in kinds:
+            self.limit_choice("organisation", organisations)
+        else:
+            del self.fields["organisation"]
+        if {"municipal", "sample"} & set(kinds):
+            self.limit_choice("municipality", municipalities)
+        else:
+            del self.fields["municipality"]
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind == "school" and not cleaned.get("organisation") and "organisation" in self.fields:
+            self.add_error("organisation", _("Выберите организацию."))
+        if kind in ("municipal", "sample") and not cleaned.get("municipality") and "municipality" in self.fields:
+            self.add_error("municipality", _("Выберите муниципалитет."))
+        return cleaned
+
+
+class RoadmapCreateForm(RoadmapOwnerMixin, forms.Form):
     source = forms.ModelChoiceField(
         label=_("Начать с"),
         queryset=Revision.objects.none(),
@@ -30,8 +70,9 @@ class RoadmapCreateForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, sources, kinds, **kwargs):
+    def __init__(self, *args, sources, kinds, organisations, municipalities, **kwargs):
         super().__init__(*args, **kwargs)
+        self.limit_owners(kinds=kinds, organisations=organisations, municipalities=municipalities)
         self.fields["source"].queryset = sources
         self.fields["source"].label_from_instance = lambda revision: (
             f"{'Образец' if revision.roadmap.is_template else revision.roadmap.owner_name}: "
@@ -110,7 +151,7 @@ class TrackForm(GuardedForm, forms.Form):
         return upload
 
 
-class RoadmapImportForm(forms.Form):
+class RoadmapImportForm(RoadmapOwnerMixin, forms.Form):
     file = forms.FileField(
         label=_("Файл с дорожной картой"),
         help_text=_(
@@ -127,7 +168,7 @@ class RoadmapImportForm(forms.Form):
     basis = forms.CharField(label=_("Основание (приказ)"), max_length=500, required=False)
     kind = RoadmapCreateForm.base_fields["kind"]
 
-    def __init__(self, *args, kinds, **kwargs):
+    def __init__(self, *args, kinds, organisations, municipalities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"] = forms.ChoiceField(
             label=_("Что создаём"),
@@ -136,6 +177,13 @@ class RoadmapImportForm(forms.Form):
         if len(kinds) == 1:
             self.fields["kind"].initial = kinds[0]
             self.fields["kind"].widget = forms.HiddenInput()
+        self.limit_owners(kinds=kinds, organisations=organisations, municipalities=municipalities)
+
+    def owner_options(self) -> dict:
+        """The chosen owner as the batch keeps it between the steps (a primary key, JSON)."""
+        name = "organisation" if self.cleaned_data["kind"] == "school" else "municipality"
+        owner = self.cleaned_data.get(name)
+        return {name: owner.pk} if owner else {}
 
     def clean_file(self):
         from mentoring_portal.spreadsheets import MAX_FILE_BYTES

@@ -10,9 +10,6 @@ Scoping lives here, once: ``Roadmap.objects.visible_to(user)``.
 
 from __future__ import annotations
 
-import uuid
-from pathlib import PurePath
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -21,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mentoring_portal.exporters import generated_name
 from registry.models import Municipality, Organisation, Role, scope_of
 
 
@@ -182,8 +180,7 @@ class Section(models.Model):
 
 
 def evidence_upload_path(instance, filename: str) -> str:
-    suffix = PurePath(filename).suffix.lower()[:10]
-    return f"evidence/{uuid.uuid4().hex}{suffix}"
+    return generated_name("evidence", filename)
 
 
 class Item(models.Model):

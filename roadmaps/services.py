@@ -16,7 +16,7 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.audit import record_history
+from mentoring_portal.audit import Change, record_history
 
 from .access import can_approve, can_edit
 from .deadlines import parse_deadline
@@ -294,14 +294,6 @@ def progress(revision: Revision, today: datetime.date | None = None) -> dict:
     return totals
 
 
-@dataclass
-class Change:
-    kind: str  # what a person reads: «добавлен пункт», «изменено: срок», «удалён пункт»
-    number: str
-    before: str = ""
-    after: str = ""
-
-
 DIFF_FIELDS = {"content": "мероприятие", "deadline": "срок", "responsible": "ответственный", "result": "результат"}
 
 
@@ -309,23 +301,20 @@ def diff(old: Revision | None, new: Revision) -> list[Change]:
     """What changed from ``old`` to ``new``, item by item (matched by number), for the approver."""
     new_items = {item.number: item for item in new.items.all()}
     if old is None:
-        return [Change(_("добавлен пункт"), number, after=item.content) for number, item in new_items.items()]
+        return [Change(_("добавлен пункт"), new=item.content, number=number) for number, item in new_items.items()]
     old_items = {item.number: item for item in old.items.all()}
     changes = []
     for number, item in new_items.items():
         before = old_items.get(number)
         if before is None:
-            changes.append(Change(_("добавлен пункт"), number, after=item.content))
+            changes.append(Change(_("добавлен пункт"), new=item.content, number=number))
             continue
         for name, label in DIFF_FIELDS.items():
             if getattr(before, name) != getattr(item, name):
-                changes.append(
-                    Change(
-                        _("изменено: %(field)s") % {"field": label}, number, getattr(before, name), getattr(item, name)
-                    )
-                )
+                what = _("изменено: %(field)s") % {"field": label}
+                changes.append(Change(what, getattr(before, name), getattr(item, name), number=number))
     changes.extend(
-        Change(_("удалён пункт"), number, before=item.content)
+        Change(_("удалён пункт"), old=item.content, number=number)
         for number, item in old_items.items()
         if number not in new_items
     )

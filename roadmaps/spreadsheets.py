@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
-from registry.exporters import XLSX, XlsxSheet, save
+from mentoring_portal.exporters import XLSX, Exporter, XlsxSheet, save
 
 from .importing import COLUMNS
 from .models import Revision
@@ -13,7 +13,7 @@ from .services import content_of
 TITLES = {key: str(COLUMNS.title(key)) for key in ("number", "content", "deadline", "responsible", "result")}
 
 
-class RoadmapExport:
+class RoadmapExport(Exporter):
     """The roadmap as a table a school can edit in Excel and load back unchanged."""
 
     def render(self, revision: Revision) -> tuple[str, str, bytes]:

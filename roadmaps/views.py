@@ -9,13 +9,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mentoring_portal.audit import change_log
 from mentoring_portal.columns import header_key, mapping_form
-from registry.audit import change_log
-from registry.exporters import attachment_response
-from registry.models import ColumnChoice, ImportBatch, Municipality, Organisation, scope_of
-from registry.services import error_text
+from mentoring_portal.exporters import stored_file
+from mentoring_portal.forms import error_text
+from registry.models import ColumnChoice, ImportBatch
 
-from .access import can_approve, can_edit, get_roadmap_for, readable_revisions, require, sees_drafts
+from .access import (
+    can_approve,
+    can_edit,
+    can_overview,
+    creatable_kinds,
+    get_roadmap_for,
+    overview_organisations,
+    owner_municipalities,
+    owner_organisations,
+    readable_revisions,
+    require,
+    roadmap_owner,
+    sees_drafts,
+    sees_late_roadmaps,
+)
 from .documents import RoadmapDocument
 from .forms import (
     ApproveForm,
@@ -49,18 +63,7 @@ from .services import (
 from .spreadsheets import RoadmapExport
 
 
-def creatable_kinds(user) -> list[str]:
-    scope = scope_of(user)
-    kinds = []
-    if scope.curated_organisation_ids:
-        kinds.append("school")
-    if scope.municipality_ids:
-        kinds += ["municipal", "sample"]
-    return kinds
-
-
 def roadmap_list(request):
-    scope = scope_of(request.user)
     roadmaps = (
         Roadmap.objects.visible_to(request.user)
         .select_related("organisation", "municipality")
@@ -79,7 +82,7 @@ def roadmap_list(request):
         if latest and latest.status == Revision.Status.RETURNED and can_edit(request.user, roadmap):
             returned.append(roadmap)
     late = []
-    if scope.municipality_ids:
+    if sees_late_roadmaps(request.user):
         late = [row for row in overview_rows(request.user) if row["overdue"] or row["state"] == "none"][:20]
     return render(
         request,
@@ -109,7 +112,9 @@ def roadmap_create_view(request):
     initial = {}
     if source_id := request.GET.get("source"):
         initial["source"] = source_id
-    form = RoadmapCreateForm(request.POST or None, sources=sources, kinds=kinds, initial=initial)
+    form = RoadmapCreateForm(
+        request.POST or None, initial=initial, sources=sources, kinds=kinds, **owner_choices(request.user)
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -122,17 +127,17 @@ def roadmap_create_view(request):
     return render(request, "roadmaps/roadmap_create.html", {"form": form})
 
 
+def owner_choices(user) -> dict:
+    return {"organisations": owner_organisations(user), "municipalities": owner_municipalities(user)}
+
+
 def owner_arguments(user, data: dict) -> dict:
-    scope = scope_of(user)
-    kind = data["kind"]
+    """The service's arguments: the header, and the owner the form (or the import's batch) chose."""
     arguments = {"title": data["title"], "period": data["period"], "basis": data.get("basis", "")}
-    if kind == "school":
-        organisation = Organisation.objects.filter(pk__in=scope.curated_organisation_ids).first()
-        return arguments | {"level": Roadmap.Level.SCHOOL, "organisation": organisation}
-    municipality = Municipality.objects.get(pk=min(scope.municipality_ids))
-    if kind == "municipal":
-        return arguments | {"level": Roadmap.Level.MUNICIPAL, "municipality": municipality}
-    return arguments | {"level": Roadmap.Level.SCHOOL, "is_template": True, "municipality": municipality}
+    owner = roadmap_owner(
+        user, data["kind"], organisation=data.get("organisation"), municipality=data.get("municipality")
+    )
+    return arguments | owner
 
 
 def selected_revision(request, roadmap: Roadmap) -> Revision:
@@ -302,14 +307,13 @@ def collect_content(sections, items) -> tuple[list[SectionData], list[str]]:
     return list(content.values()), problems
 
 
-def _transition(request, pk: int, action) -> object:
+def _act_on_latest(request, pk: int, action) -> object:
+    """Submit, approve, return or revise the latest revision; a refusal (a stale form too) becomes a message."""
     roadmap = get_roadmap_for(request.user, pk)
     revision = latest_revision(roadmap)
     try:
         action(roadmap, revision)
-    except StaleRevision as error:
-        messages.error(request, error_text(error))
-    except ValidationError as error:
+    except ValidationError as error:  # StaleRevision is one
         messages.error(request, error_text(error))
     return redirect(roadmap)
 
@@ -328,7 +332,7 @@ def roadmap_submit(request, pk: int):
         revision_submit(user=request.user, revision=revision, version=_version(request))
         messages.success(request, _("Дорожная карта отправлена руководителю на утверждение."))
 
-    return _transition(request, pk, action)
+    return _act_on_latest(request, pk, action)
 
 
 @require_POST
@@ -343,7 +347,7 @@ def roadmap_approve(request, pk: int):
         )
         messages.success(request, _("Дорожная карта утверждена."))
 
-    return _transition(request, pk, action)
+    return _act_on_latest(request, pk, action)
 
 
 @require_POST
@@ -354,7 +358,7 @@ def roadmap_return(request, pk: int):
         revision_return(user=request.user, revision=revision, version=_version(request), comment=comment)
         messages.success(request, _("Дорожная карта возвращена на доработку."))
 
-    return _transition(request, pk, action)
+    return _act_on_latest(request, pk, action)
 
 
 @require_POST
@@ -366,7 +370,7 @@ def roadmap_revise(request, pk: int):
             request, _("Открыта редакция %(n)s. После правки отправьте её на утверждение.") % {"n": new.number}
         )
 
-    return _transition(request, pk, action)
+    return _act_on_latest(request, pk, action)
 
 
 @require_http_methods(["GET", "POST"])
@@ -409,28 +413,19 @@ def item_evidence(request, pk: int, item_pk: int):
     roadmap = get_roadmap_for(request.user, pk)
     readable = readable_revisions(request.user, roadmap)
     item = get_object_or_404(Item, pk=item_pk, revision__in=readable)
-    if not item.evidence_file or not item.evidence_file.storage.exists(item.evidence_file.name):
-        raise Http404
-    suffix = item.evidence_file.name.rsplit(".", 1)[-1].lower()
-    with item.evidence_file.open("rb") as stream:
-        content = stream.read()
-    return attachment_response(
-        f"Подтверждение п. {item.number}.{suffix}", "application/octet-stream", content, fallback=f"evidence.{suffix}"
-    )
+    return stored_file(item.evidence_file, f"Подтверждение п. {item.number}")
 
 
 def roadmap_pdf(request, pk: int):
     roadmap = get_roadmap_for(request.user, pk)
     revision = selected_revision(request, roadmap)
-    filename, content_type, content = RoadmapDocument().render(revision)
-    return attachment_response(filename, content_type, content, fallback=f"roadmap-{roadmap.pk}.pdf")
+    return RoadmapDocument().response(revision)
 
 
 def roadmap_xlsx(request, pk: int):
     roadmap = get_roadmap_for(request.user, pk)
     revision = selected_revision(request, roadmap)
-    filename, content_type, content = RoadmapExport().render(revision)
-    return attachment_response(filename, content_type, content, fallback=f"roadmap-{roadmap.pk}.xlsx")
+    return RoadmapExport().response(revision)
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -439,12 +434,13 @@ def roadmap_xlsx(request, pk: int):
 def roadmap_import(request):
     kinds = creatable_kinds(request.user)
     require(bool(kinds))
-    form = RoadmapImportForm(request.POST or None, request.FILES or None, kinds=kinds)
+    form = RoadmapImportForm(request.POST or None, request.FILES or None, kinds=kinds, **owner_choices(request.user))
     if form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
         options = {key: form.cleaned_data[key] for key in ("title", "period", "basis", "kind")}
-        remembered = ColumnChoice.objects.remembered(request.user, ImportBatch.Kind.ROADMAP)
+        options |= form.owner_options()
+        remembered = ColumnChoice.objects.remembered(request.user, ImportBatch.Kind.ROADMAP, options=options)
         plan = plan_roadmap(upload.name, content, remembered=remembered)
         batch = ImportBatch.objects.create(
             user=request.user,
@@ -509,6 +505,7 @@ def roadmap_import_columns(request, pk: int):
         request.user,
         ImportBatch.Kind.ROADMAP,
         {header_key(title): chosen.get(index, "") for index, title in enumerate(plan.headers) if title},
+        options=batch.options,
     )
     messages.success(request, _("Столбцы назначены, файл прочитан заново."))
     return redirect("roadmaps:roadmap_import_preview", pk=batch.pk)
@@ -549,12 +546,7 @@ STATE_LABELS = {
 
 def overview_rows(user) -> list[dict]:
     """Every organisation of the user's municipalities with its roadmap state and progress, in four queries."""
-    scope = scope_of(user)
-    organisations = list(
-        Organisation.objects.filter(municipality_id__in=scope.municipality_ids).only("short_name", "kind")
-        if not scope.is_superuser
-        else Organisation.objects.only("short_name", "kind")
-    )
+    organisations = list(overview_organisations(user).only("short_name", "kind"))
     roadmaps = {
         roadmap.organisation_id: roadmap
         for roadmap in Roadmap.objects.filter(organisation__in=organisations, is_template=False)
@@ -612,8 +604,7 @@ SORT_KEYS = {
 
 
 def roadmap_overview(request):
-    scope = scope_of(request.user)
-    require(scope.is_superuser or bool(scope.municipality_ids))
+    require(can_overview(request.user))
     rows = overview_rows(request.user)
     ordering = request.GET.get("ordering", "name")
     key = ordering.lstrip("-")

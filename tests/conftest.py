@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from registry.demo import DemoBuilder
-from registry.models import MentoringGroup, Organisation, Person
+from registry.models import MentoringGroup, Organisation, Person, Role
+from tests.factories import MunicipalityFactory, OrganisationFactory, make_user
 
 
 def load_demo() -> None:
@@ -46,6 +47,34 @@ def demo(db):
         "program": group.program,
         "order": group.order,
         "activity": group.program.activities.first(),
+    }
+
+
+@pytest.fixture
+def town(db):
+    """A small municipality of its own, so the numbers are known by hand: one school, its curator and the
+    municipality's coordinator. Files that need more (a second school, a named curator) extend it."""
+    municipality = MunicipalityFactory()
+    school = OrganisationFactory(municipality=municipality, short_name="МБОУ «Лицей № 7»")
+    return {
+        "municipality": municipality,
+        "school": school,
+        "curator": make_user(Role.CURATOR, school),
+        "coordinator": make_user(Role.COORDINATOR, municipality),
+    }
+
+
+@pytest.fixture
+def school(town):
+    """One school seen from every role that manages it: curator and director, the municipality's coordinator
+    and head. The same objects as ``town``'s, under the names the mentoring and roadmap tests use."""
+    return {
+        "municipality": town["municipality"],
+        "organisation": town["school"],
+        "curator": town["curator"],
+        "director": make_user(Role.DIRECTOR, town["school"]),
+        "coordinator": town["coordinator"],
+        "head": make_user(Role.HEAD, town["municipality"]),
     }
 
 

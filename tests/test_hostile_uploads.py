@@ -23,12 +23,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from mentoring_portal.spreadsheets import MAX_DATA_ROWS, read_table
-from registry.models import ImportBatch, Person, Role
+from registry.models import ImportBatch, Person
 from registry.personal_data import ANONYMISED_LAST_NAME, withdraw_consent
 from roadmaps.models import Roadmap
 from tests.data import files
 from tests.data.seed_roadmaps import docx_without_table
-from tests.factories import MunicipalityFactory, OrganisationFactory, PersonFactory, make_user
+from tests.factories import PersonFactory
 from tests.utils import page_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,10 +65,11 @@ BAD_FILES = {
 
 
 @pytest.fixture
-def town(db):
-    municipality = MunicipalityFactory()
-    school = OrganisationFactory(municipality=municipality, short_name=SCHOOL)
-    return {"municipality": municipality, "school": school, "curator": make_user(Role.CURATOR, school)}
+def town(town):
+    """The shared town, its school named as the hostile files name it."""
+    town["school"].short_name = SCHOOL
+    town["school"].save()
+    return town
 
 
 def file_error(response) -> str:

@@ -20,6 +20,7 @@ from tests.factories import (
     OrganisationFactory,
     make_user,
 )
+from tests.utils import table_rows
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -64,24 +65,38 @@ def grow(place, url_name, count):
             questionnaire_create_default(municipality=place["municipality"])
 
 
+# How each list names the rows ``grow`` makes (by their number), where it does.
+ROW_NAMES = {"registry:order_list": "№ {}", "registry:program_bank": "Программа {}", "monitoring:period_list": "П{}"}
+
+
 @pytest.mark.parametrize(
-    "url_name",
+    ("url_name", "rows_per_growth"),
     [
-        "registry:order_list",
-        "registry:program_bank",
-        "registry:account_list",
-        "monitoring:period_list",
-        "monitoring:questionnaire_list",
+        ("registry:order_list", 1),
+        ("registry:program_bank", 1),
+        ("registry:account_list", 2),
+        ("monitoring:period_list", 1),
+        ("monitoring:questionnaire_list", 1),
     ],
 )
-def test_list_queries_do_not_grow_with_rows(client, place, url_name):
+def test_list_queries_do_not_grow_with_rows(client, place, url_name, rows_per_growth):
     client.force_login(place["coordinator"])
+
+    def listed(made: int) -> list[str]:
+        response = client.get(reverse(url_name))
+        assert response.status_code == 200
+        rows = table_rows(response)
+        assert len(rows) == made * rows_per_growth
+        if url_name in ROW_NAMES:
+            assert all(any(row.startswith(f"{ROW_NAMES[url_name].format(n)} ") for row in rows) for n in range(made))
+        return response
+
     grow(place, url_name, 1)
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse(url_name)).status_code == 200
+        listed(1)
     grow(place, url_name, 12)
     with CaptureQueriesContext(connection) as many:
-        response = client.get(reverse(url_name))
+        response = listed(13)
     assert len(many) == len(few)
     if url_name == "registry:account_list":
         assert response.context["page"].paginator.count == 26

@@ -18,8 +18,8 @@ import monitoring.forms
 import registry.forms
 import registry.mentoring_forms
 import roadmaps.forms
+from mentoring_portal.concurrency import GuardedForm
 from monitoring.models import MonitoringPeriod, Questionnaire
-from registry.concurrency import GuardedForm
 from registry.models import MentoringGroup, Program, Role
 from registry.services import group_create
 from roadmaps.models import Item, Revision

@@ -7,7 +7,10 @@ Other schools' objects answer 404, never 403: nothing hints that they exist.
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from monitoring.models import MonitoringPeriod, Questionnaire
@@ -276,8 +279,33 @@ def test_every_post_only_url_has_a_post_row():
     assert post_only <= set(POST_MATRIX), sorted(post_only - set(POST_MATRIX))
 
 
+def data_fingerprint() -> dict[str, tuple[int, str]]:
+    """Row count and a digest of every row, per table of the portal's data: its apps' models (their
+    histories and link tables included) and the accounts. Equal before and after: nothing changed."""
+    models = [
+        model
+        for app in ("registry", "roadmaps", "monitoring")
+        for model in apps.get_app_config(app).get_models(include_auto_created=True)
+    ]
+    tables = sorted({model._meta.db_table for model in [*models, get_user_model()]})
+    fingerprint = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                f"FROM {connection.ops.quote_name(table)} t"
+            )
+            fingerprint[table] = cursor.fetchone()
+    return fingerprint
+
+
 @pytest.mark.parametrize(("url_name", "role", "expected"), POST_CASES, ids=[f"{n}-{r}" for n, r, _ in POST_CASES])
 def test_out_of_scope_post_is_refused_and_changes_nothing(client, demo, settings, tmp_path, url_name, role, expected):
     settings.MEDIA_ROOT = tmp_path
-    response = as_role(client, demo, role).post(url_for(url_name, POST_MATRIX, demo, tmp_path), {})
+    client = as_role(client, demo, role)
+    url = url_for(url_name, POST_MATRIX, demo, tmp_path)
+    before = data_fingerprint()
+    response = client.post(url, {})
     assert response.status_code == expected
+    after = data_fingerprint()
+    assert after == before, f"changed: {sorted(table for table in before if after.get(table) != before[table])}"

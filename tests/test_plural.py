@@ -1,6 +1,6 @@
 import pytest
 
-from registry.templatetags.portal import ru_plural
+from mentoring_portal.templatetags.portal import ru_plural
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,6 @@ import csv
 import datetime
 import io
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -45,7 +44,7 @@ from registry.models import (
 )
 from roadmaps.models import Item, Roadmap
 from tests.factories import make_user
-from tests.utils import page_text
+from tests.utils import downloaded, page_text, parse_page
 
 pytestmark = pytest.mark.django_db
 
@@ -81,84 +80,11 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "
 
 
 # --- reading pages and forms ----------------------------------------------------------------------
-class PageParser(HTMLParser):
-    """Every start tag with its attributes, and every form with the values a browser would send."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-        self.forms: list[dict] = []
-        self._form: dict | None = None
-        self._select: dict | None = None
-        self._textarea: str | None = None
-        self._text: list[str] = []
-
-    def _add(self, name: str, value: str) -> None:
-        self._form["data"].setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, attrs))
-        found = dict(attrs)
-        if tag == "form":
-            self._form = {"action": found.get("action") or "", "method": (found.get("method") or "get").lower()}
-            self._form |= {"data": {}, "names": set()}
-            self.forms.append(self._form)
-            return
-        if self._form is None:
-            return
-        name = found.get("name")
-        if tag == "input" and name:
-            kind = (found.get("type") or "text").lower()
-            self._form["names"].add(name)
-            if kind in ("checkbox", "radio"):
-                if "checked" in found:
-                    self._add(name, found.get("value") or "on")
-            elif kind not in ("submit", "button", "image", "reset", "file"):
-                self._add(name, found.get("value") or "")
-        elif tag == "select" and name:
-            self._form["names"].add(name)
-            self._select = {"name": name, "multiple": "multiple" in found, "first": None, "chosen": False}
-        elif tag == "option" and self._select is not None:
-            value = found.get("value") or ""
-            if self._select["first"] is None:
-                self._select["first"] = value
-            if "selected" in found:
-                self._select["chosen"] = True
-                self._add(self._select["name"], value)
-        elif tag == "textarea" and name:
-            self._form["names"].add(name)
-            self._textarea, self._text = name, []
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "textarea" and self._textarea is not None and self._form is not None:
-            text = "".join(self._text)
-            self._add(self._textarea, text[1:] if text.startswith("\n") else text)
-            self._textarea = None
-        elif tag == "select" and self._select is not None:
-            select = self._select
-            if not select["chosen"] and not select["multiple"] and select["first"] is not None:
-                self._add(select["name"], select["first"])
-            self._select = None
-        elif tag == "form":
-            self._form = None
-
-
-def parse(html: str) -> PageParser:
-    parser = PageParser()
-    parser.feed(html)
-    parser.close()
-    return parser
-
-
 def form_values(html: str, field: str) -> tuple[str, dict[str, list[str]]]:
     """The action and the current values of the POST form that has ``field`` (hidden fields included)."""
-    for form in parse(html).forms:
-        if form["method"] == "post" and field in form["names"]:
-            return form["action"], {name: list(values) for name, values in form["data"].items()}
+    for form in parse_page(html).forms:
+        if form.method == "post" and field in form.controls:
+            return form.action, form.values()
     raise AssertionError(f"no POST form with a field «{field}» on the page")
 
 
@@ -192,7 +118,7 @@ def form_errors(response) -> object:
 # --- the checks -----------------------------------------------------------------------------------
 def assert_safe_html(html: str, where: str, shown=()) -> None:
     """No markup injected; each payload of ``shown`` is on the page, escaped."""
-    for tag, attrs in parse(html).tags:
+    for tag, attrs in parse_page(html).tags:
         for name, value in attrs:
             assert not name.startswith("on"), f"{where}: <{tag} {name}={value!r}>"
             if name in URL_ATTRIBUTES and value:
@@ -280,7 +206,7 @@ def download(client, url: str) -> bytes:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     assert response["Content-Disposition"].startswith("attachment;")
-    return response.content
+    return downloaded(response)
 
 
 def today() -> datetime.date:

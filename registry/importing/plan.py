@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -129,7 +130,7 @@ class ImportPlan:
     header_row: int = 0
     rows: list[RowPlan] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
-    new_subjects: list[str] = field(default_factory=list)
+    new_subjects: list[list] = field(default_factory=list)  # [municipality id, name]: added to that municipality
     error: str = ""
     fingerprint: list = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
@@ -209,6 +210,10 @@ class ImportPlan:
         keys = ("number", "name", "organisation", "action", "changes", "warnings")
         return [dict(zip(keys, row, strict=True)) for row in data.get("shown", [])]
 
+    @property
+    def new_subject_names(self) -> list[str]:
+        return sorted({name for _municipality, name in self.new_subjects})
+
     def summary(self) -> dict:
         return {
             "counts": self.counts,
@@ -238,10 +243,18 @@ class Planner:
         )
         self.matcher = OrganisationMatcher(self.organisations, municipalities)
         self.by_id = {organisation.pk: organisation for organisation in self.organisations}
+        # The organisation of the rows that name none: the uploader's only one, or the one the upload form chose.
+        self.default_organisation = self.organisations[0] if len(self.organisations) == 1 else None
         # What the user chose for a name that fits several organisations: normalised name → id.
         self.organisation_choices: dict[str, int] = {}
-        self.subject_by_name = {normalise(subject.name): subject for subject in Subject.objects.all()}
-        self.subject_key_by_id = {subject.pk: key for key, subject in self.subject_by_name.items()}
+        # Subjects: the shared ones, and each municipality's own; another municipality's are never matched.
+        self.municipality_of = {organisation.pk: organisation.municipality_id for organisation in self.organisations}
+        self.subject_by_name: dict[tuple[int | None, str], Subject] = {}
+        self.subject_key_by_id: dict[int, str] = {}
+        for subject in Subject.objects.for_municipalities(set(self.municipality_of.values())):
+            key = normalise(subject.name)
+            self.subject_by_name[(subject.municipality_id, key)] = subject
+            self.subject_key_by_id[subject.pk] = key
         terms = VocabularyTerm.objects.visible_to(user).filter(is_active=True)
         self.terms: dict[str, dict[str, VocabularyTerm]] = {vocabulary: {} for vocabulary in Vocabulary.values}
         for term in terms:
@@ -307,10 +320,17 @@ class Planner:
         chosen: dict[int, str] | None = None,
         remembered: dict[str, str] | None = None,
         organisations: dict[str, int] | None = None,
+        organisation: int | None = None,
     ) -> ImportPlan:
-        """The plan of the file: ``chosen`` columns and ``organisations`` are what the user set in the preview."""
+        """The plan of the file: ``chosen`` columns and ``organisations`` are what the user set in the preview.
+
+        ``organisation`` is the one the upload form chose for a file with no «ОО» column (or empty
+        cells in it), when the uploader keeps several; one that is no longer theirs is ignored.
+        """
         plan = ImportPlan()
         self.organisation_choices = organisations or {}
+        if organisation in self.by_id:
+            self.default_organisation = self.by_id[organisation]
         try:
             table = read_table(file_name, content, is_header=is_header)
         except SpreadsheetError as error:
@@ -328,14 +348,17 @@ class Planner:
         if "full_name" not in columns and not {"last_name", "first_name"} <= set(columns):
             plan.error = _("Нет столбца «ФИО» (или столбцов «Фамилия» и «Имя»): укажите его ниже, в столбцах файла.")
             return plan
-        if "organisation" not in columns and len(self.organisations) != 1:
-            plan.error = _("Нет столбца «ОО»: укажите в нём организацию каждого педагога.")
+        if "organisation" not in columns and self.default_organisation is None:
+            plan.error = _(
+                "Нет столбца «ОО»: укажите в нём организацию каждого педагога "
+                "или выберите организацию при загрузке файла."
+            )
             return plan
         organisation_ids = {organisation.pk for organisation in self.organisations}
         plan.fingerprint = fingerprint(organisation_ids)
         self.load_existing(organisation_ids)
         seen: dict[tuple[int, str], int] = {}
-        new_subjects: dict[str, str] = {}
+        new_subjects: dict[tuple[int, str], str] = {}
         for number, cells in table.rows:
             values = {key: cells[index] if index < len(cells) else "" for key, index in columns.items()}
             row = self.plan_row(number, values, new_subjects)
@@ -351,7 +374,7 @@ class Planner:
                 row.cells = [clean_text(cell) for cell in cells]
                 row.errors += row.warnings
             plan.rows.append(row)
-        plan.new_subjects = sorted(new_subjects.values())
+        plan.new_subjects = sorted([municipality, name] for (municipality, _key), name in new_subjects.items())
         return plan
 
     @staticmethod
@@ -359,7 +382,7 @@ class Planner:
         fields = row.person_fields
         return fields["last_name"], fields["first_name"], fields["middle_name"]
 
-    def plan_row(self, number: int, values: dict, new_subjects: dict[str, str]) -> RowPlan:
+    def plan_row(self, number: int, values: dict, new_subjects: dict[tuple[int, str], str]) -> RowPlan:
         row = RowPlan(number=number)
         text = {key: clean_text(value) for key, value in values.items()}
 
@@ -416,7 +439,7 @@ class Planner:
                 fields["qualification_category"] = category
         self.plan_experience(row, values, text, stored, fields)
         if "consent_date" in values:
-            self.plan_date(row, "consent_date", values["consent_date"], fields, allow_future=False)
+            self.plan_date(row, "consent_date", values["consent_date"], fields)
         if text.get("email"):
             if len(text["email"]) > LIMITS["email"]:
                 row.refuse("email", _("длиннее %(limit)s символов.") % {"limit": LIMITS["email"]})
@@ -439,8 +462,9 @@ class Planner:
                     )
                     continue
                 key = normalise(name)
-                if key not in self.subject_by_name:
-                    new_subjects.setdefault(key, name)
+                municipality = self.municipality_of[organisation.pk]
+                if (None, key) not in self.subject_by_name and (municipality, key) not in self.subject_by_name:
+                    new_subjects.setdefault((municipality, key), name)
                 row.subjects.append(name)
         self.plan_roles(row, text, stored, fields)
         row.person_fields = fields
@@ -456,8 +480,8 @@ class Planner:
 
     def find_organisation(self, row: RowPlan, name: str) -> Organisation | None:
         if not name:
-            if len(self.organisations) == 1:
-                return self.organisations[0]
+            if self.default_organisation is not None:
+                return self.default_organisation
             row.refuse("organisation", _("обязательное поле."))
             return None
         chosen = self.organisation_choices.get(normalise(name))
@@ -493,14 +517,14 @@ class Planner:
 
     def plan_experience(self, row: RowPlan, values: dict, text: dict, stored: dict | None, fields: dict) -> None:
         if "teaching_since" in values and text.get("teaching_since"):
-            self.plan_date(row, "teaching_since", values["teaching_since"], fields, allow_future=False)
+            self.plan_date(row, "teaching_since", values["teaching_since"], fields)
             return
         raw = text.get("experience", "")
         if not raw:
             return
         value = values["experience"]
         if isinstance(value, datetime.date | datetime.datetime) or re.search(r"\d[./]\d", raw):
-            self.plan_date(row, "experience", value, fields, allow_future=False, field_name="teaching_since")
+            self.plan_date(row, "experience", value, fields, field_name="teaching_since")
             return
         match = re.fullmatch(r"(\d{1,2})(?:[.,]\d+)?\s*(?:г|год|года|лет)?\.?", raw.lower())
         if match is None:
@@ -512,12 +536,10 @@ class Planner:
             return
         current = Person.experience_years_from(stored["teaching_since"], self.today) if stored else None
         if current != years:
-            try:
-                fields["teaching_since"] = self.today.replace(year=self.today.year - years)
-            except ValueError:
-                fields["teaching_since"] = datetime.date(self.today.year - years, 2, 28)
+            fields["teaching_since"] = self.today - relativedelta(years=years)
 
-    def plan_date(self, row, column, value, fields, *, allow_future: bool, field_name: str | None = None) -> None:
+    def plan_date(self, row, column, value, fields, *, field_name: str | None = None) -> None:
+        """A date of the past (a consent, the start of experience): never in the future, never before 1940."""
         try:
             date = parse_date(value)
         except (ValueError, OverflowError):
@@ -528,7 +550,7 @@ class Planner:
             return
         if date is None:
             return
-        if not allow_future and date > self.today:
+        if date > self.today:
             row.refuse(column, _("%(value)s — дата в будущем.") % {"value": date.strftime("%d.%m.%Y")})
             return
         if date.year < 1940:

@@ -9,9 +9,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mentoring_portal.audit import record_history
 from mentoring_portal.spreadsheets import normalise
 
-from ..audit import record_history
 from ..models import (
     MenteeProfile,
     MentorProfile,
@@ -40,8 +40,23 @@ def apply_import(
         plan = Planner(user).plan(file_name, content, **options)
     if not (plan.can_apply or (valid_only and plan.can_apply_valid)):
         return plan
-    Subject.objects.bulk_create([Subject(name=name) for name in plan.new_subjects], ignore_conflicts=True)
-    subjects = {normalise(subject.name): subject.pk for subject in Subject.objects.all()}
+    Subject.objects.bulk_create(
+        [Subject(municipality_id=municipality, name=name) for municipality, name in plan.new_subjects],
+        ignore_conflicts=True,
+    )
+    municipality_of = dict(
+        Organisation.objects.filter(
+            pk__in={row.organisation_id for row in plan.rows if row.organisation_id}
+        ).values_list("pk", "municipality_id")
+    )
+    subjects = {
+        (subject.municipality_id, normalise(subject.name)): subject.pk
+        for subject in Subject.objects.for_municipalities(set(municipality_of.values()))
+    }
+
+    def subject_pk(row, name: str) -> int:
+        key = normalise(name)
+        return subjects.get((None, key)) or subjects[(municipality_of[row.organisation_id], key)]
 
     creates = [row for row in plan.rows if row.action == "create"]
     updates = [row for row in plan.rows if row.action == "update"]
@@ -64,13 +79,13 @@ def apply_import(
             cursor.execute(
                 f"DELETE FROM {Person.subjects.through._meta.db_table} WHERE person_id = ANY(%s)", [replaced]
             )
-    copy_links(
+    copy_rows(
         Person.subjects.through,
         ("person_id", "subject_id"),
         (
             (row.person_id, subject_id)
             for row in subject_rows
-            for subject_id in {subjects[normalise(name)] for name in row.subjects}
+            for subject_id in {subject_pk(row, name) for name in row.subjects}
         ),
     )
     mentors = [row for row in touched if row.mentor is not None]
@@ -148,11 +163,6 @@ def copy_people(rows: list[RowPlan]) -> None:
     copy_rows(Person, ("id", *COPY_COLUMNS, "created_at", "updated_at"), values, not_null=COPY_TEXT_COLUMNS)
 
 
-def copy_links(model, columns: tuple[str, str], pairs) -> None:
-    """Many-to-many links with COPY: Django's ``bulk_create`` spends a second preparing 27,000 of them."""
-    copy_rows(model, columns, pairs)
-
-
 def _apply_mentors(rows: list[RowPlan]) -> None:
     """New mentor bank entries with COPY; existing ones get their competencies replaced when the file lists them."""
     new = [row for row in rows if row.mentor_profile_id is None]
@@ -194,7 +204,7 @@ def _apply_mentors(rows: list[RowPlan]) -> None:
             ids[row.person_id] = row.mentor_profile_id
         MentorProfile.objects.bulk_update(list(profiles.values()), ["competencies_text"], batch_size=2000)
         through.objects.filter(mentorprofile_id__in=list(profiles)).delete()
-    copy_links(
+    copy_rows(
         through,
         ("mentorprofile_id", "vocabularyterm_id"),
         ((ids[row.person_id], term) for row in rows if "terms" in row.mentor for term in row.mentor["terms"]),
@@ -225,7 +235,7 @@ def _apply_mentees(rows: list[RowPlan]) -> None:
     through = MenteeProfile.requests.through
     replaced = [row.mentee_profile_id for row in existing if "terms" in row.mentee]
     through.objects.filter(menteeprofile_id__in=replaced).delete()
-    copy_links(
+    copy_rows(
         through,
         ("menteeprofile_id", "vocabularyterm_id"),
         ((ids[row.person_id], term) for row in rows if "terms" in row.mentee for term in row.mentee["terms"]),

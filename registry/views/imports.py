@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mentoring_portal.columns import header_key, mapping_form
 from mentoring_portal.spreadsheets import normalise
 
-from ..exporters import ImportTemplate, RefusedRowsExport, attachment_response
+from ..exporters import ImportTemplate, RefusedRowsExport
 from ..forms import ImportUploadForm
 from ..importing import COLUMNS, PREVIEW_ROWS, ImportPlan, apply_import, plan_import
 from ..models import ColumnChoice, ImportBatch, Organisation
@@ -38,11 +38,12 @@ def _options(batch: ImportBatch) -> dict:
     return {
         "chosen": {int(index): key for index, key in batch.options.get("columns", {}).items()} or None,
         "organisations": batch.options.get("organisations", {}),
+        "organisation": batch.options.get("organisation"),
     }
 
 
 def _replan(request, batch: ImportBatch) -> None:
-    remembered = ColumnChoice.objects.remembered(request.user, ImportBatch.Kind.REGISTRY)
+    remembered = ColumnChoice.objects.remembered(request.user, ImportBatch.Kind.REGISTRY, options=batch.options)
     plan = plan_import(request.user, batch.file_name, bytes(batch.content), remembered=remembered, **_options(batch))
     batch.plan = plan.to_json()
     batch.save(update_fields=["plan", "options"])
@@ -51,20 +52,24 @@ def _replan(request, batch: ImportBatch) -> None:
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
     _require_importer(request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    organisations = Organisation.objects.staffed_by(request.user).only("short_name")
+    form = ImportUploadForm(request.POST or None, request.FILES or None, organisations=organisations)
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        batch = ImportBatch.objects.create(user=request.user, file_name=upload.name[:255], content=upload.read())
+        batch = ImportBatch.objects.create(
+            user=request.user,
+            file_name=upload.name[:255],
+            content=upload.read(),
+            options={"organisation": form.chosen_organisation()} if form.chosen_organisation() else {},
+        )
         _replan(request, batch)
         return redirect(batch)
-    organisations = Organisation.objects.staffed_by(request.user).only("short_name")[:2]
-    return render(request, "registry/import_upload.html", {"form": form, "organisations": organisations})
+    return render(request, "registry/import_upload.html", {"form": form, "organisations": organisations[:2]})
 
 
 def import_template(request):
     _require_importer(request.user)
-    filename, content_type, content = ImportTemplate().render(request.user)
-    return attachment_response(filename, content_type, content, fallback="template.xlsx")
+    return ImportTemplate().response(request.user)
 
 
 def _preview_context(batch: ImportBatch, mapping=None) -> dict:
@@ -107,6 +112,7 @@ def import_columns(request, pk: int):
         request.user,
         ImportBatch.Kind.REGISTRY,
         {header_key(title): chosen.get(index, "") for index, title in enumerate(plan.headers) if title},
+        options=batch.options,
     )
     messages.success(request, _("Столбцы назначены, файл прочитан заново."))
     return redirect(batch)
@@ -135,10 +141,7 @@ def import_refused(request, pk: int):
     """The refused rows as an .xlsx with «Ошибка»: fixed and uploaded again, they load like any file."""
     _require_importer(request.user)
     batch = _get_batch(request.user, pk)
-    filename, content_type, content = RefusedRowsExport().render(batch)
-    response = attachment_response(filename, content_type, content, fallback="refused.xlsx")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return RefusedRowsExport().response(batch)
 
 
 @require_http_methods(["POST"])

@@ -12,11 +12,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..access import get_person_for
+from mentoring_portal.concurrency import state_of
+from mentoring_portal.forms import error_text, form_errors
+
+from ..access import (
+    can_edit_program,
+    can_form_groups,
+    can_manage_group,
+    can_mark_progress,
+    get_group_for,
+    get_order_for,
+    get_person_for,
+    get_program_for,
+    managed_organisations,
+)
 from ..audit import group_log, program_log
-from ..concurrency import state_of
 from ..documents import ConsentDocument, OrderDocument, ProgramDocument
-from ..exporters import attachment_response
 from ..mentoring_forms import (
     ActivityDoneForm,
     ActivityFormSet,
@@ -32,15 +43,11 @@ from ..models import (
     Activity,
     MentoringGroup,
     MentoringOrder,
-    Organisation,
     Participation,
     Person,
     Program,
-    scope_of,
 )
 from ..services import (
-    error_text,
-    form_errors,
     group_complete,
     group_create,
     group_end_early,
@@ -51,46 +58,6 @@ from ..services import (
     propose_mentors,
 )
 from .people import _page
-
-
-# --- access helpers: out of scope → 404, in scope but read-only → 403 ---------------------------
-def get_group_for(user, pk: int, *, write: bool = False) -> MentoringGroup:
-    group = get_object_or_404(
-        MentoringGroup.objects.visible_to(user).select_related("organisation", "mentor__organisation", "order"),
-        pk=pk,
-    )
-    if write and not MentoringGroup.objects.manageable_by(user).filter(pk=pk).exists():
-        raise PermissionDenied
-    return group
-
-
-def get_program_for(user, pk: int, *, write: bool = False) -> Program:
-    program = get_object_or_404(
-        Program.objects.visible_to(user).select_related("organisation", "group__mentor__organisation"), pk=pk
-    )
-    if write and not Program.objects.manageable_by(user).filter(pk=pk).exists():
-        raise PermissionDenied
-    return program
-
-
-def can_mark_progress(user, program: Program) -> bool:
-    """The mentor of the pair marks progress; so does the school's curator."""
-    if Program.objects.manageable_by(user).filter(pk=program.pk).exists():
-        return True
-    return program.group is not None and program.group.mentor_id in scope_of(user).person_ids
-
-
-def _managed_organisation(user) -> Organisation:
-    scope = scope_of(user)
-    organisations = (
-        Organisation.objects.all()
-        if scope.is_superuser
-        else Organisation.objects.filter(pk__in=scope.managed_organisation_ids)
-    )
-    organisation = organisations.first()
-    if organisation is None:
-        raise PermissionDenied
-    return organisation
 
 
 # --- pairs and groups ------------------------------------------------------------------------
@@ -117,7 +84,6 @@ def group_list(request):
     status = request.GET.get("status")
     if status in MentoringGroup.Status.values:
         groups = groups.filter(status=status)
-    scope = scope_of(request.user)
     return render(
         request,
         "registry/group_list.html",
@@ -125,21 +91,17 @@ def group_list(request):
             "page": _page(request, groups),
             "statuses": MentoringGroup.Status.choices,
             "status": status,
-            "can_manage": scope.is_superuser or bool(scope.managed_organisation_ids),
+            "can_manage": can_form_groups(request.user),
         },
     )
 
 
 def group_match(request):
     """Mentors proposed for one mentee, ranked, each with why it fits; the curator decides."""
-    scope = scope_of(request.user)
-    if not (scope.is_superuser or scope.managed_organisation_ids):
+    if not can_form_groups(request.user):
         raise PermissionDenied
     mentees = Person.objects.filter(
-        organisation_id__in=scope.managed_organisation_ids
-        if not scope.is_superuser
-        else Organisation.objects.values("pk"),
-        mentee_profile__status="active",
+        organisation__in=managed_organisations(request.user), mentee_profile__status="active"
     ).order_by("last_name", "first_name")
     mentee = None
     proposals = []
@@ -151,15 +113,14 @@ def group_match(request):
 
 @require_http_methods(["GET", "POST"])
 def group_create_view(request):
-    scope = scope_of(request.user)
-    if not (scope.is_superuser or scope.managed_organisation_ids):
+    if not can_form_groups(request.user):
         raise PermissionDenied
     initial = {"form": "teacher_teacher", "kinds": ["traditional"]}
     if mentor := request.GET.get("mentor"):
         initial["mentor"] = mentor
     if mentee := request.GET.get("mentee"):
         initial["mentees"] = [mentee]
-    form = GroupForm(request.POST or None, user=request.user, initial=initial)
+    form = GroupForm(request.POST or None, organisations=managed_organisations(request.user), initial=initial)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -193,7 +154,7 @@ def group_detail(request, pk: int):
             "participations": participations,
             "events": group.events.select_related("user"),
             "program": program,
-            "can_manage": MentoringGroup.objects.manageable_by(request.user).filter(pk=pk).exists(),
+            "can_manage": can_manage_group(request.user, group),
             "consents_form": ConsentsForm(group=group),
             "end_form": EndForm(),
             "bank_form": FromBankForm(organisation=group.organisation),
@@ -254,19 +215,26 @@ def order_list(request):
 
 @require_http_methods(["GET", "POST"])
 def order_create(request):
-    """The director (or the curator for them) issues the order: the chosen draft pairs become active."""
-    organisation = _managed_organisation(request.user)
-    director = organisation.membership_set.filter(role="director").select_related("user").first()
-    initial = {"date": timezone.localdate()}
-    if director:
-        initial["signed_by"] = director.user.get_full_name()
-    form = OrderForm(request.POST or None, organisation=organisation, initial=initial)
+    """The director (or the curator for them) issues the order: the chosen draft pairs become active.
+
+    A director or curator of several schools says which school's order it is; the pairs offered
+    are the draft pairs of all of them, and the service refuses pairs of another school.
+    """
+    if not can_form_groups(request.user):
+        raise PermissionDenied
+    organisations = managed_organisations(request.user)
+    form = OrderForm(request.POST or None, organisations=organisations, initial={"date": timezone.localdate()})
+    organisation = form.only_organisation
+    if organisation is not None:
+        director = organisation.membership_set.filter(role="director").select_related("user").first()
+        if director:
+            form.initial["signed_by"] = director.user.get_full_name()
     if form.is_valid():
         data = form.cleaned_data
         try:
             order = order_issue(
                 user=request.user,
-                organisation=organisation,
+                organisation=data["organisation"],
                 number=data["number"],
                 date=data["date"],
                 signed_by=data["signed_by"],
@@ -280,10 +248,6 @@ def order_create(request):
     return render(request, "registry/order_form.html", {"form": form, "organisation": organisation})
 
 
-def get_order_for(user, pk: int) -> MentoringOrder:
-    return get_object_or_404(MentoringOrder.objects.visible_to(user).select_related("organisation"), pk=pk)
-
-
 def order_detail(request, pk: int):
     order = get_order_for(request.user, pk)
     groups = order.groups.select_related("mentor").prefetch_related("participations__mentee")
@@ -292,8 +256,7 @@ def order_detail(request, pk: int):
 
 def order_pdf(request, pk: int):
     order = get_order_for(request.user, pk)
-    filename, content_type, content = OrderDocument().render(order)
-    return attachment_response(filename, content_type, content, fallback=f"order-{order.pk}.pdf")
+    return OrderDocument().response(order)
 
 
 # --- programs ----------------------------------------------------------------------------------
@@ -359,7 +322,7 @@ def program_detail(request, pk: int):
             "done": done,
             "percent": round(100 * done / len(activities)) if activities else 0,
             "overdue": sum(1 for activity in activities if activity.is_overdue(today)),
-            "can_edit": Program.objects.manageable_by(request.user).filter(pk=pk).exists(),
+            "can_edit": can_edit_program(request.user, program),
             "can_mark": can_mark_progress(request.user, program),
             "result_form": ProgramResultForm(instance=program),
             "history": program_log(program),
@@ -441,11 +404,9 @@ def program_pdf(request, pk: int):
     program = get_program_for(request.user, pk)
     if program.group is None:
         raise Http404
-    filename, content_type, content = ProgramDocument().render(program)
-    return attachment_response(filename, content_type, content, fallback=f"program-{program.pk}.pdf")
+    return ProgramDocument().response(program)
 
 
 def consent_pdf(request, pk: int, kind: str):
     person = get_person_for(request.user, pk)
-    filename, content_type, content = ConsentDocument().render(person, kind)
-    return attachment_response(filename, content_type, content, fallback=f"consent-{person.pk}.pdf")
+    return ConsentDocument().response(person, kind)

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mentoring_portal.columns import header_key, mapping_form
 
+from ..access import coordinated_municipalities, is_municipal
 from ..forms import ImportUploadForm
-from ..models import ColumnChoice, ImportBatch, Municipality, Organisation, scope_of
+from ..models import ColumnChoice, ImportBatch, Municipality, Organisation
 from ..organisation_import import COLUMNS, OrganisationPlan, apply_organisations, fingerprint, plan_organisations
 
 KIND = ImportBatch.Kind.ORGANISATIONS
@@ -49,17 +50,12 @@ class OrganisationUploadForm(ImportUploadForm):
 
 def _municipalities(user):
     """The municipalities whose list the user may load: a coordinator's or head's own, every one for a superuser."""
-    scope = scope_of(user)
-    if scope.is_superuser:
-        return Municipality.objects.all()
-    if not scope.municipality_ids:
-        raise PermissionDenied
-    return Municipality.objects.filter(pk__in=scope.municipality_ids)
+    _require_loader(user)
+    return coordinated_municipalities(user, every_for_superuser=True)
 
 
 def _require_loader(user) -> None:
-    scope = scope_of(user)
-    if not (scope.is_superuser or scope.municipality_ids):
+    if not is_municipal(user):
         raise PermissionDenied
 
 
@@ -87,7 +83,7 @@ def _replan(request, batch: ImportBatch, municipality: Municipality) -> None:
         file_name=batch.file_name,
         content=bytes(batch.content),
         chosen=chosen,
-        remembered=ColumnChoice.objects.remembered(request.user, KIND),
+        remembered=ColumnChoice.objects.remembered(request.user, KIND, options=batch.options),
     )
     batch.plan = plan.to_json()
     batch.save(update_fields=["plan", "options"])
@@ -105,7 +101,7 @@ def organisation_import_upload(request):
             municipality=municipality,
             file_name=upload.name,
             content=content,
-            remembered=ColumnChoice.objects.remembered(request.user, KIND),
+            remembered=ColumnChoice.objects.remembered(request.user, KIND, options={"municipality": municipality.pk}),
         )
         batch = ImportBatch.objects.create(
             user=request.user,
@@ -187,6 +183,7 @@ def organisation_import_columns(request, pk: int):
         request.user,
         KIND,
         {header_key(title): chosen.get(index, "") for index, title in enumerate(plan.headers) if title},
+        options=batch.options,
     )
     messages.success(request, _("Столбцы назначены, файл прочитан заново."))
     return _to_preview(batch)

@@ -11,10 +11,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
-from ..access import get_organisation_for, get_person_for
+from mentoring_portal.concurrency import save_or_stale
+from mentoring_portal.exporters import stored_file
+
+from ..access import (
+    can_create_organisation,
+    can_edit_vocabulary,
+    can_export_personal_data,
+    get_organisation_for,
+    get_person_for,
+    is_own_person,
+    own_people,
+    runs_mentoring,
+)
 from ..audit import person_log
-from ..concurrency import save_or_stale
-from ..exporters import RegistryExport, attachment_response
+from ..exporters import RegistryExport
 from ..filters import PersonFilter
 from ..forms import (
     MenteeProfileForm,
@@ -33,7 +44,6 @@ from ..models import (
     Person,
     Role,
     VocabularyTerm,
-    scope_of,
     young_teacher_threshold,
 )
 from ..personal_data import PersonalDataExport, withdraw_consent
@@ -45,16 +55,15 @@ def _page(request, queryset):
 
 def home(request):
     """One page per role: each membership of the user contributes its own summary block."""
-    scope = scope_of(request.user)
     people = Person.objects.visible_to(request.user)
     organisations = Organisation.objects.visible_to(request.user)
     context = {
         "memberships": Membership.objects.filter(user=request.user).select_related(
             "municipality", "organisation", "person__organisation"
         ),
-        "own_people": Person.objects.filter(pk__in=scope.person_ids).select_related("organisation"),
+        "own_people": own_people(request.user).select_related("organisation"),
     }
-    if scope.is_superuser or scope.municipality_ids or scope.managed_organisation_ids:
+    if runs_mentoring(request.user):
         context["totals"] = people.aggregate(
             people=Count("pk"),
             mentors=Count("mentor_profile"),
@@ -92,7 +101,7 @@ def organisation_list(request):
             "page": _page(request, organisations),
             "kinds": Organisation.Kind.choices,
             "kind": kind,
-            "can_create": scope_of(request.user).is_superuser or bool(scope_of(request.user).municipality_ids),
+            "can_create": can_create_organisation(request.user),
         },
     )
 
@@ -119,8 +128,7 @@ def organisation_detail(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def organisation_create(request):
-    scope = scope_of(request.user)
-    if not (scope.is_superuser or scope.municipality_ids):
+    if not can_create_organisation(request.user):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None, user=request.user)
     if form.is_valid():
@@ -200,8 +208,7 @@ class CountedPaginator(Paginator):
 
 def person_export(request):
     _, filtered = filtered_people(request)
-    filename, content_type, content = RegistryExport().render(filtered)
-    return attachment_response(filename, content_type, content, fallback="registry.xlsx")
+    return RegistryExport().response(filtered)
 
 
 def person_detail(request, pk: int):
@@ -230,7 +237,7 @@ def person_detail(request, pk: int):
             "groups": groups,
             "can_edit": Person.objects.manageable_by(request.user).filter(pk=pk).exists(),
             "history": person_log(person),
-            "is_own": person.pk in scope_of(request.user).person_ids,
+            "is_own": is_own_person(request.user, person),
         },
     )
 
@@ -282,14 +289,9 @@ def consent_scan(request, pk: int, kind: str):
     person = get_person_for(request.user, pk)
     model, _form = PROFILE_FORMS[kind]
     profile = model.objects.filter(person=person).exclude(consent_scan="").first()
-    if profile is None or not profile.consent_scan.storage.exists(profile.consent_scan.name):
+    if profile is None:
         raise Http404
-    suffix = profile.consent_scan.name.rsplit(".", 1)[-1].lower()
-    content_type = {"pdf": "application/pdf", "png": "image/png"}.get(suffix, "image/jpeg")
-    with profile.consent_scan.open("rb") as scan:
-        content = scan.read()
-    filename = f"Согласие {person.short_name}.{suffix}"
-    return attachment_response(filename, content_type, content, fallback=f"consent.{suffix}")
+    return stored_file(profile.consent_scan, f"Согласие {person.short_name}", private=True)
 
 
 def curator_list(request):
@@ -305,8 +307,7 @@ def curator_list(request):
 
 @require_http_methods(["GET", "POST"])
 def vocabulary_list(request):
-    scope = scope_of(request.user)
-    if not (scope.is_superuser or scope.municipality_ids):
+    if not can_edit_vocabulary(request.user):
         raise PermissionDenied
     form = VocabularyTermForm(request.POST or None, user=request.user)
     if form.is_valid():
@@ -320,11 +321,10 @@ def vocabulary_list(request):
 def person_data_export(request, pk: int):
     """Everything the portal holds on a person: for those who manage the card, and for the person."""
     person = get_person_for(request.user, pk)
-    own = person.pk in scope_of(request.user).person_ids
-    if not own and not Person.objects.manageable_by(request.user).filter(pk=pk).exists():
+    if not can_export_personal_data(request.user, person):
         raise PermissionDenied
-    filename, content_type, content = PersonalDataExport().render(person)
-    return attachment_response(filename, content_type, content, fallback=f"personal-data-{person.pk}.xlsx")
+
+    return PersonalDataExport().response(person)
 
 
 @require_http_methods(["GET", "POST"])

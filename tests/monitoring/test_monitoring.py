@@ -25,7 +25,7 @@ from tests.factories import (
     PersonFactory,
     make_user,
 )
-from tests.utils import form_data, page_text
+from tests.utils import downloaded, form_data, page_text
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -182,7 +182,7 @@ def test_the_coordinator_sees_who_submitted_and_reminds_the_rest(client, town, p
 
 
 def pdf_text(response) -> str:
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = PdfReader(io.BytesIO(downloaded(response)))
     return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
 
 
@@ -210,7 +210,7 @@ def test_the_analytical_report_pdf_holds_the_values_every_school_and_the_conclus
 def test_the_figures_xlsx_holds_the_same_numbers(client, town, period):
     report_submit(user=town["curator"], period=period, organisation=town["lyceum"], texts={})
     client.force_login(town["coordinator"])
-    workbook = load_workbook(io.BytesIO(client.get(reverse("monitoring:period_xlsx", args=[period.pk])).content))
+    workbook = load_workbook(io.BytesIO(downloaded(client.get(reverse("monitoring:period_xlsx", args=[period.pk])))))
     summary = {row[0]: row[1] for row in workbook["Показатели"].iter_rows(min_row=4, values_only=True)}
     assert summary["Педагогических работников"] == 8
     assert summary["Доля педагогов, вовлечённых в наставничество"] == pytest.approx(87.5)  # 7 of 8

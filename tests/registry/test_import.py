@@ -11,8 +11,8 @@ from python_calamine import CalamineWorkbook
 
 from mentoring_portal.spreadsheets import parse_date
 from registry.models import ImportBatch, MenteeProfile, MentorProfile, Person, Role, Subject, Vocabulary, VocabularyTerm
-from tests.factories import MunicipalityFactory, OrganisationFactory, PersonFactory, make_user
-from tests.utils import page_text
+from tests.factories import OrganisationFactory, PersonFactory, make_user
+from tests.utils import downloaded, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +32,9 @@ HEADER = [
 
 
 @pytest.fixture
-def town():
-    municipality = MunicipalityFactory()
-    school = OrganisationFactory(municipality=municipality, short_name="МБОУ «Лицей № 7»")
-    other = OrganisationFactory(municipality=municipality, short_name="МБОУ «Гимназия № 2»")
-    return {
-        "municipality": municipality,
-        "school": school,
-        "other": other,
-        "curator": make_user(Role.CURATOR, school),
-        "coordinator": make_user(Role.COORDINATOR, municipality),
-    }
+def town(town):
+    """The shared town with a second school, whose rows a file of the first must not touch."""
+    return town | {"other": OrganisationFactory(municipality=town["municipality"], short_name="МБОУ «Гимназия № 2»")}
 
 
 def xlsx(rows: list[list]) -> bytes:
@@ -391,14 +383,14 @@ def test_other_users_upload_answers_404_and_is_not_applied(client, town):
 def test_template_has_the_columns_a_school_keeps(client, town):
     client.force_login(town["curator"])
     response = client.get(reverse("registry:import_template"))
-    sheet = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(downloaded(response))).get_sheet_by_index(0).to_python()
     assert sheet[0][: len(HEADER)] == HEADER
-    assert "filename*=UTF-8''%D0%A8%D0%B0%D0%B1%D0%BB%D0%BE%D0%BD" in response["Content-Disposition"]
+    assert "filename*=utf-8''%D0%A8%D0%B0%D0%B1%D0%BB%D0%BE%D0%BD" in response["Content-Disposition"]
 
 
 def test_filled_template_imports(client, town):
     client.force_login(town["curator"])
-    template = load_workbook(io.BytesIO(client.get(reverse("registry:import_template")).content))
+    template = load_workbook(io.BytesIO(downloaded(client.get(reverse("registry:import_template")))))
     sheet = template["Педагоги"]
     sheet.append(["Фомина Лидия Олеговна", "", "Учитель", "История", 4, "первая"])
     buffer = io.BytesIO()
@@ -417,7 +409,7 @@ def test_export_then_import_changes_nothing(client, town):
     subjects = Subject.objects.count()
 
     client.force_login(town["coordinator"])
-    exported = client.get(reverse("registry:person_export")).content
+    exported = downloaded(client.get(reverse("registry:person_export")))
     _, preview = upload(client, town["coordinator"], "выгрузка.xlsx", exported)
     plan = preview.context["plan"]
     assert plan.counts == {"create": 0, "update": 0, "unchanged": 5, "refused": 0}, [r.errors for r in plan.rows]

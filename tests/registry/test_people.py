@@ -3,38 +3,29 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registry.models import Person, Role
+from registry.models import Person
 from tests.factories import (
     MenteeProfileFactory,
     MentorProfileFactory,
-    MunicipalityFactory,
     OrganisationFactory,
     PersonFactory,
-    make_user,
 )
-from tests.utils import page_text
+from tests.utils import page_text, table_rows
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def town():
-    """A small municipality of its own, so the numbers are known by hand."""
-    municipality = MunicipalityFactory()
-    school = OrganisationFactory(municipality=municipality, short_name="МБОУ «Лицей № 7»")
-    other = OrganisationFactory(municipality=municipality, short_name="МБДОУ «Детский сад № 3»")
-    return {
-        "municipality": municipality,
-        "school": school,
-        "other": other,
-        "coordinator": make_user(Role.COORDINATOR, municipality),
-        "curator": make_user(Role.CURATOR, school),
-    }
+def town(town):
+    """The shared town with a second organisation, outside its curator's reach."""
+    other = OrganisationFactory(municipality=town["municipality"], short_name="МБДОУ «Детский сад № 3»")
+    return town | {"other": other}
 
 
 def person_form(organisation, **overrides):
@@ -165,35 +156,57 @@ def test_home_page_counts_the_municipality(client, town):
 
 def test_person_list_queries_do_not_grow_with_rows(client, town):
     client.force_login(town["coordinator"])
-    PersonFactory.create_batch(3, organisation=town["school"])
+    first = PersonFactory.create_batch(3, organisation=town["school"])
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("registry:person_list"))
+        response = client.get(reverse("registry:person_list"))
+    assert response.status_code == 200
+    rows = table_rows(response)
+    assert [row.split(" МБОУ")[0] for row in rows] == [person.full_name for person in first]
     for person in PersonFactory.create_batch(40, organisation=town["other"]):
         MentorProfileFactory(person=PersonFactory(organisation=town["school"]))
         person.subjects.create(name=f"Предмет {person.pk}")
     with CaptureQueriesContext(connection) as many:
         response = client.get(reverse("registry:person_list"))
+    assert response.status_code == 200
     assert response.context["total"] == 83
+    rows = table_rows(response)
+    assert len(rows) == settings.PAGE_SIZE
+    assert sum("наставник" in row.split() for row in rows) > 0
+    assert sum("Предмет" in row for row in rows) > 0
     assert len(many) == len(few)
 
 
 def test_organisation_list_queries_do_not_grow_with_rows(client, town):
     client.force_login(town["coordinator"])
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("registry:organisation_list"))
+        response = client.get(reverse("registry:organisation_list"))
+    assert response.status_code == 200
+    assert sorted(row.split(" ")[0:3] for row in table_rows(response)) == [
+        ["МБДОУ", "«Детский", "сад"],
+        ["МБОУ", "«Лицей", "№"],
+    ]
     for number in range(30):
         PersonFactory(organisation=OrganisationFactory(municipality=town["municipality"], short_name=f"ООШ {number}"))
     with CaptureQueriesContext(connection) as many:
         response = client.get(reverse("registry:organisation_list"))
+    assert response.status_code == 200
     assert response.context["page"].paginator.count == 32
+    rows = table_rows(response)
+    assert len(rows) == 32
+    assert all(any(row.startswith(f"ООШ {number} ") for row in rows) for number in range(30))
     assert len(many) == len(few)
 
 
 def test_home_page_queries_do_not_grow_with_rows(client, town):
     client.force_login(town["coordinator"])
+    PersonFactory(organisation=town["school"])
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("home"))
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert "1 педагог 0 наставников" in page_text(response)
     PersonFactory.create_batch(30, organisation=town["school"])
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("home"))
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert "31 педагог 0 наставников" in page_text(response)
     assert len(many) == len(few)

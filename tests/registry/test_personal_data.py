@@ -29,14 +29,14 @@ from registry.personal_data import withdraw_consent
 from registry.services import group_complete, group_end_early, program_put_in_bank
 from tests.factories import OrganisationFactory, make_user
 from tests.registry.test_mentoring import consented, create, issue, school  # noqa: F401 (fixture)
-from tests.utils import form_data, page_text
+from tests.utils import downloaded, form_data, page_text
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
 def workbook(response):
-    return load_workbook(io.BytesIO(response.content))
+    return load_workbook(io.BytesIO(downloaded(response)))
 
 
 def test_the_export_holds_the_card_the_pairs_the_accounts_and_the_history(client, demo):

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from openpyxl import load_workbook
 
 from registry.models import (
@@ -34,7 +37,7 @@ from tests.factories import (
     PersonFactory,
     make_user,
 )
-from tests.utils import page_text
+from tests.utils import downloaded, page_text, table_rows
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -178,7 +181,7 @@ def test_person_page_shows_profile_and_mentoring_history(client, district):
 
 
 def open_export(response):
-    return load_workbook(io.BytesIO(response.content)).active
+    return load_workbook(io.BytesIO(downloaded(response))).active
 
 
 def test_export_holds_what_is_filtered_with_russian_headers_and_dates(client, district):
@@ -199,7 +202,7 @@ def test_export_file_name_is_cyrillic_per_rfc_5987(client, district):
     client.force_login(district["coordinator"])
     response = client.get(reverse("registry:person_export"))
     disposition = response["Content-Disposition"]
-    assert disposition.startswith("attachment; filename=\"registry.xlsx\"; filename*=UTF-8''")
+    assert disposition.startswith("attachment; filename*=utf-8''")
     assert "%D0%A0%D0%B5%D0%B5%D1%81%D1%82%D1%80" in disposition  # «Реестр»
 
 
@@ -210,7 +213,7 @@ def test_export_never_carries_a_live_formula(client, district, payload):
     person.save()
     client.force_login(district["coordinator"])
     response = client.get(reverse("registry:person_export"), {"q": "Белова"})
-    sheet_xml = zipfile.ZipFile(io.BytesIO(response.content)).read("xl/worksheets/sheet1.xml").decode()
+    sheet_xml = zipfile.ZipFile(io.BytesIO(downloaded(response))).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml and "<f " not in sheet_xml
     cell = open_export(response)["C2"]
     assert cell.value == payload
@@ -242,7 +245,7 @@ def test_curator_adds_a_teacher_to_the_mentor_bank_with_a_scan(client, district,
     assert list(profile.competencies.all()) == [competency]
     assert not profile.consent_scan.name.endswith("согласие.pdf")  # stored under a generated name
     scan = client.get(reverse("registry:consent_scan", args=[person.pk, "mentor"]))
-    assert scan.content == b"%PDF-1.7 scan"
+    assert downloaded(scan) == b"%PDF-1.7 scan"
     assert scan["Content-Type"] == "application/pdf"
 
 
@@ -314,11 +317,35 @@ def test_curators_base_lists_curators_of_the_municipality_only(client, district)
     assert "Чужая" not in text
 
 
-@pytest.mark.parametrize("url_name", ["registry:person_list", "registry:curator_list", "registry:vocabulary_list"])
-def test_list_queries_do_not_grow_with_rows(client, district, url_name):
+def listed(response, url_name: str) -> list[str]:
+    """What the list page shows, one text per entry: its table rows, or the vocabularies' terms."""
+    if url_name == "registry:vocabulary_list":
+        content = response.content.decode()
+        return [" ".join(strip_tags(item).split()) for item in re.findall(r"<li>(.*?)</li>", content, re.DOTALL)]
+    return table_rows(response)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "few_rows", "many_rows", "shown"),
+    [
+        # The five people of the district; then 55, of which the first page's 50, the new Петровы among them.
+        ("registry:person_list", 5, 50, "Петрова"),
+        # The coordinator and the school's curator; then 25 more curators.
+        ("registry:curator_list", 2, 27, "ООШ 24"),
+        # The shared terms; then the municipality's 25 requests.
+        ("registry:vocabulary_list", None, None, "Запрос 24"),
+    ],
+)
+def test_list_queries_do_not_grow_with_rows(client, district, url_name, few_rows, many_rows, shown):
     client.force_login(district["coordinator"])
+    if url_name == "registry:vocabulary_list":
+        terms = VocabularyTerm.objects.filter(Q(municipality=None) | Q(municipality=district["municipality"]))
+        few_rows, many_rows = terms.count(), terms.count() + 25
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse(url_name))
+        response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    assert len(listed(response, url_name)) == few_rows
+    assert shown not in page_text(response)
     for number in range(25):
         person = PersonFactory(organisation=district["school"])
         person.subjects.add(district["maths"])
@@ -329,20 +356,31 @@ def test_list_queries_do_not_grow_with_rows(client, district, url_name):
             vocabulary=Vocabulary.REQUEST, name=f"Запрос {number}", municipality=district["municipality"]
         )
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse(url_name))
+        response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    assert len(listed(response, url_name)) == many_rows
+    assert any(shown in row for row in listed(response, url_name))
     assert len(many) == len(few)
 
 
 def test_export_queries_do_not_grow_with_rows(client, district):
     client.force_login(district["coordinator"])
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("registry:person_export"))
+        response = client.get(reverse("registry:person_export"))
+    assert response.status_code == 200
+    people = [row[0] for row in open_export(response).iter_rows(min_row=2, values_only=True)]
+    assert sorted(people) == sorted(person.full_name for person in district["people"].values())
+    made = []
     for _ in range(30):
         person = PersonFactory(organisation=district["school"])
         person.subjects.add(district["maths"])
         MenteeProfileFactory(person=person)
+        made.append(person.full_name)
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("registry:person_export"))
+        response = client.get(reverse("registry:person_export"))
+    assert response.status_code == 200
+    people = [row[0] for row in open_export(response).iter_rows(min_row=2, values_only=True)]
+    assert sorted(people) == sorted([person.full_name for person in district["people"].values()] + made)
     assert len(many) == len(few)
 
 

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from registry.models import ColumnChoice, ImportBatch, Person, Role
+from registry.models import ColumnChoice, ImportBatch, Person, Role, Subject
 from tests.data.files import (
     FORMULA_CELL,
     school_registry_csv,
@@ -23,7 +23,7 @@ from tests.data.files import (
     school_registry_xlsx,
 )
 from tests.factories import MunicipalityFactory, OrganisationFactory, make_user
-from tests.utils import page_text
+from tests.utils import downloaded, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +177,7 @@ def test_valid_rows_load_and_refused_ones_come_back_as_a_file_to_fix(client, dis
     ]
     refused = client.get(reverse("registry:import_refused", args=[batch.pk]))
     assert refused["Cache-Control"] == "private, no-store"
-    sheet = load_workbook(io.BytesIO(refused.content)).active
+    sheet = load_workbook(io.BytesIO(downloaded(refused))).active
     table = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert table[0] == ["ФИО", "Должность", "Стаж, лет", "Ошибка"]
     assert [row[0] for row in table[1:]] == ["Зайцева", "Котов Илья Сергеевич"]
@@ -230,3 +230,28 @@ def test_the_preview_does_not_parse_the_file_again_on_reload(client, district, m
     for _ in range(2):
         response = client.get(reverse("registry:import_preview", args=[batch.pk]))
         assert response.context["plan"].counts["create"] == 6
+
+
+def test_a_subject_a_school_adds_belongs_to_its_municipality_and_no_other(client, district):
+    rows = [["ФИО", "Должность", "Предметы"], ["Орлова Галина Петровна", "учитель", "Родной (калмыцкий) язык"]]
+    batch, preview = upload(client, district["curator2"], "школа.xlsx", xlsx(rows))
+    assert preview.context["plan"].new_subject_names == ["Родной (калмыцкий) язык"]
+    client.post(reverse("registry:import_confirm", args=[batch.pk]))
+    subject = Subject.objects.get(name="Родной (калмыцкий) язык")
+    assert subject.municipality == district["municipality"]
+    assert Person.objects.get(organisation=district["school2"]).subjects.get() == subject
+
+    other = make_user(Role.COORDINATOR, MunicipalityFactory())
+    client.force_login(other)
+    page = client.get(reverse("registry:person_list"))
+    assert "Родной (калмыцкий) язык" not in page_text(page)
+    client.force_login(district["coordinator"])
+    assert "Родной (калмыцкий) язык" in page_text(client.get(reverse("registry:person_list")))
+    # The other municipality's import makes its own entry instead of reusing this one.
+    school = OrganisationFactory(municipality=other.memberships.get().municipality)
+    rows[1][0] = "Зайцева Алёна Игоревна"
+    client.force_login(make_user(Role.CURATOR, school))
+    response = client.post(reverse("registry:import_upload"), {"file": SimpleUploadedFile("другая.xlsx", xlsx(rows))})
+    client.post(reverse("registry:import_confirm", args=[ImportBatch.objects.latest("pk").pk]))
+    assert response.status_code == 302
+    assert Subject.objects.filter(name="Родной (калмыцкий) язык").count() == 2

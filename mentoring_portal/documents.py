@@ -1,5 +1,11 @@
-"""Long PDFs in parts: rendered in parallel, joined with pypdf, numbered once at the end.
+"""PDF documents out of the data: HTML rendered from templates, turned into PDF by WeasyPrint.
 
+Each app's documents are ``Exporter`` classes (``mentoring_portal.exporters``) with
+``render(...) -> (filename, content_type, bytes)``, shared by views and tests. The templates
+carry a small print stylesheet and DejaVu fonts (from the system, embedded into the PDF as
+subsets), so Cyrillic prints anywhere.
+
+**Long PDFs in parts**: rendered in parallel, joined with pypdf, numbered once at the end.
 WeasyPrint lays out one long table at roughly 12 ms a row on this kind of machine (a
 3,000-row report: ~37 s and ~640 MB in one process). A report made of independent parts
 (a title part, then tables of a few hundred rows) renders each part in its own short-lived
@@ -17,6 +23,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 from pypdf import PdfReader, PdfWriter
 
+PDF = "application/pdf"
+
 NUMBERS_HTML = """<!doctype html><html><head><meta charset="utf-8"><style>
 @page {{ size: {size}; margin: 18mm 15mm 18mm 25mm;
   @bottom-right {{ content: "Страница " counter(page) " из " counter(pages); font-size: 9pt;
@@ -25,7 +33,7 @@ div {{ page-break-after: always; }} div:last-child {{ page-break-after: auto; }}
 </style></head><body>{pages}</body></html>"""
 
 
-def _render(html: str) -> bytes:
+def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html).write_pdf()
@@ -34,17 +42,17 @@ def _render(html: str) -> bytes:
 def render_parts(parts: list[str], *, size: str = "A4 landscape", workers: int | None = None) -> bytes:
     """Render HTML ``parts`` (each a whole document without page numbers) into one numbered PDF."""
     if len(parts) == 1:
-        rendered = [_render(parts[0])]
+        rendered = [html_to_pdf(parts[0])]
     else:
         workers = workers or min(len(parts), os.cpu_count() or 1)
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            rendered = list(pool.map(_render, parts))
+            rendered = list(pool.map(html_to_pdf, parts))
     writer = PdfWriter()
     for pdf in rendered:
         writer.append(PdfReader(io.BytesIO(pdf)))
     total = len(writer.pages)
-    numbers = PdfReader(io.BytesIO(_render(NUMBERS_HTML.format(size=size, pages="<div></div>" * total))))
+    numbers = PdfReader(io.BytesIO(html_to_pdf(NUMBERS_HTML.format(size=size, pages="<div></div>" * total))))
     for page, overlay in zip(writer.pages, numbers.pages, strict=True):
         page.merge_page(overlay)
     buffer = io.BytesIO()

@@ -1,3 +1,9 @@
+"""The demo municipality, its schools, people, roadmaps and monitoring, with the demo accounts.
+
+It sits above the apps: each builds its own part (``registry.demo``, ``roadmaps.demo``,
+``monitoring.demo``), and only this command knows all three.
+"""
+
 import time
 
 from django.core.management.base import BaseCommand
