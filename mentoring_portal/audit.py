@@ -128,15 +128,26 @@ def change_log(sources: list[tuple[str, QuerySet]], limit: int = LIMIT) -> list[
     diffed against the previous record of the same object, so a changed phone shows
     as «телефон: 123 → 456».
     """
-    records = []
-    for label, queryset in sources:
-        history_model = queryset.model
-        # The newest records only, read in one bounded query; a busy roadmap's thousands of
-        # draft saves are never all loaded for one page view.
-        newest = queryset.select_related("history_user").order_by("-history_date", "-history_id")[: limit * 3]
-        rows = sorted(newest, key=lambda row: (row.id, row.history_date, row.history_id))
-        records.append((label, history_model, rows))
-    # Foreign keys shown by name: one query per related model, whatever the number of rows.
+    records = [(label, queryset.model, _newest_records(queryset, limit)) for label, queryset in sources]
+    related = _related_objects(records)
+    entries = []
+    for label, history_model, rows in records:
+        entries.extend(_entries(label, _fields(history_model), rows, related))
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return _merge_bulk(entries)[:limit]
+
+
+def _newest_records(queryset: QuerySet, limit: int) -> list[Model]:
+    """The newest records only, read in one bounded query, oldest first per object.
+
+    A busy roadmap's thousands of draft saves are never all loaded for one page view.
+    """
+    newest = queryset.select_related("history_user").order_by("-history_date", "-history_id")[: limit * 3]
+    return sorted(newest, key=lambda row: (row.id, row.history_date, row.history_id))
+
+
+def _related_objects(records: list[tuple[str, type[Model], list[Model]]]) -> dict:
+    """Foreign keys shown by name: one query per related model, whatever the number of rows."""
     wanted: dict = {}
     for _label, history_model, rows in records:
         for f in _fields(history_model):
@@ -150,38 +161,50 @@ def change_log(sources: list[tuple[str, QuerySet]], limit: int = LIMIT) -> list[
         joins = [f.name for f in related_model._meta.concrete_fields if f.many_to_one]
         for pk, obj in related_model._base_manager.select_related(*joins).in_bulk(list(pks)).items():
             related[(related_model, pk)] = obj
+    return related
+
+
+def _entries(label: str, fields, rows: list[Model], related: dict) -> list[Entry]:
+    """One entry per record, each diffed against the previous record of the same object;
+    an edit that changed none of the shown fields is left out."""
     entries = []
-    for label, history_model, rows in records:
-        fields = _fields(history_model)
-        previous: dict[int, Model] = {}
-        for row in rows:
-            before = previous.get(row.id)
-            changes = []
-            for f in fields:
-                new = getattr(row, f.attname)
-                if before is None:
-                    if row.history_type == "+" and new not in (None, "", [], False):
-                        changes.append(Change(str(f.verbose_name), "", _display(f, new, related)))
-                    continue
-                old = getattr(before, f.attname)
-                if old != new:
-                    changes.append(Change(str(f.verbose_name), _display(f, old, related), _display(f, new, related)))
-            previous[row.id] = row
-            if row.history_type == "~" and before is not None and not changes:
-                continue
-            subject = label if "{" not in label else label.format(obj=row)
-            entries.append(
-                Entry(
-                    at=row.history_date,
-                    user=_user_name(row.history_user),
-                    action=ACTIONS.get(row.history_type, row.history_type),
-                    subject=subject,
-                    reason=row.history_change_reason or "",
-                    changes=changes,
-                )
+    previous: dict[int, Model] = {}
+    for row in rows:
+        before = previous.get(row.id)
+        changes = _changes(fields, before, row, related)
+        previous[row.id] = row
+        if row.history_type == "~" and before is not None and not changes:
+            continue
+        entries.append(
+            Entry(
+                at=row.history_date,
+                user=_user_name(row.history_user),
+                action=ACTIONS.get(row.history_type, row.history_type),
+                subject=label if "{" not in label else label.format(obj=row),
+                reason=row.history_change_reason or "",
+                changes=changes,
             )
-    entries.sort(key=lambda entry: entry.at, reverse=True)
-    return _merge_bulk(entries)[:limit]
+        )
+    return entries
+
+
+def _changes(fields, before: Model | None, row: Model, related: dict) -> list[Change]:
+    """What ``row`` changed since ``before``; with no earlier record, a creation lists its filled-in
+    fields and any other first record (the older ones fell outside the window) lists nothing."""
+    if before is None:
+        if row.history_type != "+":
+            return []
+        return [
+            Change(str(f.verbose_name), "", _display(f, new, related))
+            for f in fields
+            if (new := getattr(row, f.attname)) not in (None, "", [], False)
+        ]
+    changes = []
+    for f in fields:
+        old, new = getattr(before, f.attname), getattr(row, f.attname)
+        if old != new:
+            changes.append(Change(str(f.verbose_name), _display(f, old, related), _display(f, new, related)))
+    return changes
 
 
 def _merge_bulk(entries: list[Entry]) -> list[Entry]:

@@ -1,110 +1,200 @@
-"""No lost updates: a form that edits a stored record carries the state it was opened on.
+"""No lost updates: one version number on every record people edit.
 
 Two curators open the same card; the first saves. When the second saves, the record's
-fields no longer match what their form showed, so the save is refused with a message
-instead of silently writing over the first curator's change.
+version is no longer the one their form was opened on, so the save is refused with a
+message instead of silently writing over the first curator's change.
 
-The state is a digest of the fields the form writes, as stored, so an edit of another
-part of the record (a mentor's mark on an activity while the curator edits its title)
-does not get in the way. The check reads the row with ``SELECT … FOR UPDATE`` inside the
-request's transaction, so nobody can write between the check and the save.
+- ``Versioned`` gives a model its ``version``: every write of the row moves it on by one.
+  ``save()`` does it in its own ``UPDATE`` (``SET …, version = version + 1``); writes that
+  bypass ``save()`` go through ``bump`` and ``bulk_update`` here, which do the same; rows
+  written with ``COPY`` are new and start at the column's default, 1.
+- ``GuardedForm`` carries the version it was opened on in a hidden input. Its ``clean()``
+  reads the row with ``SELECT … FOR UPDATE`` inside the request's transaction (``lock``)
+  and refuses a stale form; the save then writes ``UPDATE … WHERE pk = … AND version = <the
+  form's>``, and refuses with the same message if that matched no row.
+- Roadmap revisions go through the same ``lock``; their content is many rows, edited and
+  approved as one, so ``roadmaps.services`` ends every transition by saving the revision.
+- The imports ask "did anything change since the preview" with ``versions_of``.
 
-Roadmap revisions keep an explicit version number instead (``roadmaps.services.lock``):
-their content is many rows, edited and approved as one.
+The version is per record, not per field: a mentor's mark on an activity makes a stale
+copy of that activity's form stale too. A formset saves only the forms that changed, and
+only those are checked (``GuardedInlineFormSet``), so the curator's edit of a program's
+title is not refused because a mentor marked one of its activities meanwhile.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from django import forms
+from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, TextField, Value
+from django.db.models.functions import MD5, Cast, Concat
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-STATE_FIELD = "state"
+VERSION_FIELD = "version"
 STALE_MESSAGE = _(
     "Пока вы редактировали, эту запись изменил другой пользователь. Ваши правки не сохранены: "
     "откройте страницу заново, чтобы увидеть новые данные, и внесите правки ещё раз."
 )
 
 
-def digest(obj, names, extra=()) -> str:
-    """A short digest of the stored values of ``names`` on ``obj`` (many-to-many included)."""
-    values = []
-    for name in sorted(names):
-        field = obj._meta.get_field(name)
-        if field.many_to_many:
-            value = sorted(getattr(obj, name).values_list("pk", flat=True)) if obj.pk else []
+class Stale(ValidationError):
+    """The record was written after the form that edits it was opened."""
+
+    def __init__(self, message=STALE_MESSAGE):
+        super().__init__(message, code="stale")
+
+
+class Versioned(models.Model):
+    """A record people edit: ``version`` counts its writes (see the module's notes)."""
+
+    version = models.PositiveIntegerField(
+        default=1, db_default=1, editable=False, help_text="Moved on by every write; stale forms are refused."
+    )
+    # Set by ``lock``: the next save writes only over this version, or raises ``Stale``.
+    expected_version: int | None = None
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], VERSION_FIELD}
+        super().save(*args, **kwargs)
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        field = self._meta.get_field(VERSION_FIELD)
+        values = [value for value in values if value[0] is not field] + [(field, None, F(VERSION_FIELD) + 1)]
+        expected = self.expected_version
+        if expected is not None:
+            base_qs = base_qs.filter(version=expected)
+        updated = super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        if not updated:
+            if expected is not None:
+                raise Stale
+            return updated
+        self.expected_version = None
+        if expected is not None:
+            self.version = expected + 1
         else:
-            value = field.value_to_string(obj)
-        values.append([name, value])
-    values.extend(extra)
-    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:32]
+            # Somebody else may have written in between: the database's number is read back when asked for
+            # (the history's post-save copy asks at once).
+            self.__dict__.pop(VERSION_FIELD, None)
+        return updated
 
 
-def model_field_names(form_class) -> list[str]:
-    """The model fields a ModelForm class writes."""
-    model = form_class._meta.model
-    stored = {field.name for field in model._meta.get_fields() if field.concrete or field.many_to_many}
-    return [name for name in form_class._meta.fields or () if name in stored]
+def lock(source, pk, version: int | None, *, stale: type[ValidationError] = Stale):
+    """The record ``pk`` of ``source`` (a model or a queryset), locked for this transaction with
+    ``SELECT … FOR UPDATE``, if it is still at ``version``; its next save writes only over that version.
+    A record deleted meanwhile is as stale as one written."""
+    queryset = source._base_manager.all() if isinstance(source, type) else source
+    record = queryset.select_for_update().filter(pk=pk).first()
+    if record is None or record.version != version:
+        raise stale()
+    record.expected_version = version
+    return record
 
 
-def state_of(obj, form_class) -> str:
-    """What an edit form for ``obj`` carries, for templates that write the form by hand."""
-    return digest(obj, model_field_names(form_class))
+def bump(queryset, **changes) -> int:
+    """``queryset.update(**changes)`` that also moves the version of every row it writes on."""
+    if issubclass(queryset.model, Versioned):
+        changes[VERSION_FIELD] = F(VERSION_FIELD) + 1
+    return queryset.update(**changes)
+
+
+def bulk_update(model, objs, fields, **options) -> None:
+    """``model.objects.bulk_update(objs, fields)`` that also moves the version of every row on.
+
+    A history model (which copies ``version`` but is no ``Versioned``) is written as given.
+    """
+    objs, fields = list(objs), list(fields)
+    if not objs:
+        return
+    versioned = issubclass(model, Versioned)
+    if versioned:
+        for obj in objs:
+            obj.version = F(VERSION_FIELD) + 1
+        fields.append(VERSION_FIELD)
+    model._base_manager.bulk_update(objs, fields, **options)
+    if versioned:
+        for obj in objs:
+            obj.__dict__.pop(VERSION_FIELD, None)  # read back from the database when asked for
+
+
+def versions_of(queryset) -> str:
+    """What a plan read from ``queryset`` depends on: a digest of its rows' (pk, version) pairs.
+
+    The digest changes when a row of the set is written (its version moves on), created or
+    deleted, or joins or leaves the set (a person moved to another school). A count with the
+    sum or the maximum of the versions would not do: a row that leaves the set while another
+    is written can leave the count and the sum as they were, and a delete does not move the
+    maximum. One string of the pairs, hashed in PostgreSQL, is exact and costs one query.
+    """
+    pair = Concat(Cast("pk", TextField()), Value(":"), Cast(VERSION_FIELD, TextField()), output_field=TextField())
+    return queryset.order_by().aggregate(digest=MD5(StringAgg(pair, ",", order_by="pk")))["digest"] or ""
+
+
+class VersionInput(forms.IntegerField):
+    """The version the form was opened on. It says which record was shown, not what was edited,
+    so it never makes a form "changed"."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data) -> bool:
+        return False
 
 
 class GuardedForm:
     """Mixin for forms that edit a stored record; put it first among the bases.
 
-    A ModelForm guards its instance and the fields it writes. A plain form passes the record
-    as ``guard=`` and names the fields in ``guard_fields``.
+    A ModelForm guards its instance; a plain form passes the record as ``guard=`` (its service
+    saves the record, which moves the version on). In a formset (``GuardedInlineFormSet``) a
+    form that did not change is not saved, so it is not checked either.
     """
 
-    guard_fields: tuple[str, ...] = ()
-
-    def __init__(self, *args, guard=None, **kwargs):
+    def __init__(self, *args, guard=None, guard_unchanged: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.guarded = guard if guard is not None else getattr(self, "instance", None)
-        self.fields[STATE_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False)
+        self.guard_unchanged = guard_unchanged
+        self.fields[VERSION_FIELD] = VersionInput(required=False)
         if self.is_guarding:
-            self.fields[STATE_FIELD].initial = self.state(self.guarded)
+            if not isinstance(self.guarded, Versioned):
+                raise TypeError(f"{type(self.guarded).__name__} is edited through a guarded form but has no version")
+            self.fields[VERSION_FIELD].initial = self.guarded.version
 
     @property
     def is_guarding(self) -> bool:
         return self.guarded is not None and self.guarded.pk is not None
 
-    def guarded_names(self) -> list[str]:
-        if self.guard_fields:
-            return list(self.guard_fields)
-        return model_field_names(type(self))
-
-    def extra_state(self, obj) -> list:
-        """Values beyond the record's own fields that this form writes (rows of a related table)."""
-        return []
-
-    def state(self, obj) -> str:
-        return digest(obj, self.guarded_names(), self.extra_state(obj))
-
     def clean(self):
         cleaned = super().clean()
-        if self.is_guarding:
-            current = type(self.guarded)._base_manager.select_for_update().get(pk=self.guarded.pk)
-            if self.state(current) != cleaned.get(STATE_FIELD):
-                raise ValidationError(STALE_MESSAGE, code="stale")
+        if self.is_guarding and (self.guard_unchanged or self.has_changed()):
+            version = cleaned.get(VERSION_FIELD)
+            lock(type(self.guarded), self.guarded.pk, version)  # raises Stale: the form's error
+            if self.guarded is getattr(self, "instance", None):
+                self.guarded.expected_version = version
         return cleaned
 
 
+class GuardedInlineFormSet(BaseInlineFormSet):
+    """The rows of a record (a program's activities) edited with it: Django saves only the forms
+    that changed, so only those are checked against their rows' versions."""
+
+    def get_form_kwargs(self, index):
+        return super().get_form_kwargs(index) | {"guard_unchanged": False}
+
+
 def save_or_stale(form) -> bool:
-    """Save a new record that may be created twice at once (a bank entry, a checklist): the
-    second creation breaks a unique constraint and is answered like a stale edit."""
+    """Save a form whose save may be refused: a new record created twice at once (a bank entry,
+    a checklist) breaks a unique constraint, an edit outside a locking transaction may find its
+    version gone. Both are answered with the stale message."""
     try:
         with transaction.atomic():
             form.save()
-    except IntegrityError:
-        # The file fields wrote their uploads before the refused INSERT: nothing may point at them now.
+    except (IntegrityError, Stale):
+        # The file fields wrote their uploads before the refused write: nothing may point at them now.
         for name in form.files:
             stored = getattr(form.instance, name, None)
             if stored and getattr(stored, "name", None):

@@ -631,25 +631,43 @@ def parse_date(value) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if 20000 < value < 80000:  # 1954..2119 as an Excel serial day
-            return datetime.date(1899, 12, 30) + datetime.timedelta(days=int(value))
-        raise ValueError(value)
+        return _serial_date(value)
     text = clean_text(value).lower().replace("ё", "е")
     if not text:
         return None
-    if match := _NUMERIC_DATE.match(text):
-        day, month, year = (int(part) for part in match.groups())
-        if year < 100:
-            year += 2000 if year < 70 else 1900
-        return datetime.date(year, month, day)
-    if match := _ISO_DATE.match(text):
-        year, month, day = (int(part) for part in match.groups())
-        return datetime.date(year, month, day)
-    if match := _WORD_DATE.match(text):
-        day, word, year = match.groups()
-        for stem, month in MONTHS.items():
-            if word.startswith(stem) and (stem != "ма" or word in {"мая", "май"}):
-                return datetime.date(int(year), month, int(day))
+    for pattern, build in _TEXT_DATES:
+        if (match := pattern.match(text)) and (date := build(*match.groups())):
+            return date
     if re.fullmatch(r"\d{5}(?:\.0)?", text):
-        return parse_date(float(text))
+        return _serial_date(float(text))
     raise ValueError(value)
+
+
+def _serial_date(value: float) -> datetime.date:
+    if 20000 < value < 80000:  # 1954..2119 as an Excel serial day
+        return datetime.date(1899, 12, 30) + datetime.timedelta(days=int(value))
+    raise ValueError(value)
+
+
+def _numeric_date(day: str, month: str, year: str) -> datetime.date:
+    whole_year = int(year)
+    if whole_year < 100:
+        whole_year += 2000 if whole_year < 70 else 1900
+    return datetime.date(whole_year, int(month), int(day))
+
+
+def _iso_date(year: str, month: str, day: str) -> datetime.date:
+    return datetime.date(int(year), int(month), int(day))
+
+
+def _word_date(day: str, word: str, year: str) -> datetime.date | None:
+    """``None`` for a word that names no month, so the text is tried as a serial number next."""
+    for stem, month in MONTHS.items():
+        # «ма» alone would also match «марта»: «март» comes first, and «ма» takes only May's forms.
+        if word.startswith(stem) and (stem != "ма" or word in {"мая", "май"}):
+            return datetime.date(int(year), month, int(day))
+    return None
+
+
+# Each written form with what builds its date, tried in order.
+_TEXT_DATES = ((_NUMERIC_DATE, _numeric_date), (_ISO_DATE, _iso_date), (_WORD_DATE, _word_date))

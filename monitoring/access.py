@@ -144,9 +144,19 @@ def result_organisations(user, questionnaire: Questionnaire) -> QuerySet[Organis
     raise PermissionDenied
 
 
-def respondent(user) -> tuple[Person | None, str]:
-    """The person a mentor or mentee answers as, and in which role."""
-    membership = (
-        Membership.objects.filter(user=user, role__in=[Role.MENTOR, Role.MENTEE]).select_related("person").first()
-    )
-    return (membership.person, membership.role) if membership else (None, "")
+def respondent_roles(user) -> dict[str, Person]:
+    """The people a user answers questionnaires as, by role: a director who also mentors is a mentor here."""
+    memberships = Membership.objects.filter(user=user, role__in=[Role.MENTOR, Role.MENTEE]).select_related("person")
+    return {membership.role: membership.person for membership in memberships.order_by("role")}
+
+
+def respondent(user, questionnaire) -> tuple[Person | None, str]:
+    """The person and role a user answers ``questionnaire`` in: the role it asks, when the user holds both."""
+    roles = respondent_roles(user)
+    if questionnaire.audience != questionnaire.Audience.ALL:
+        person = roles.get(questionnaire.audience)
+        return (person, questionnaire.audience) if person else (None, "")
+    for role in (Role.MENTOR, Role.MENTEE):
+        if role in roles:
+            return roles[role], role
+    return None, ""

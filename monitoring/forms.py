@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mentoring_portal.concurrency import GuardedForm
+from mentoring_portal.concurrency import GuardedForm, GuardedInlineFormSet
 from mentoring_portal.forms import DateInput, OnlyChoiceMixin
 from registry.models import Municipality
 
@@ -95,7 +95,9 @@ class QuestionForm(GuardedForm, forms.ModelForm):
         fields = ["position", "text", "kind"]
 
 
-QuestionFormSet = forms.inlineformset_factory(Questionnaire, Question, form=QuestionForm, extra=2, can_delete=True)
+QuestionFormSet = forms.inlineformset_factory(
+    Questionnaire, Question, form=QuestionForm, formset=GuardedInlineFormSet, extra=2, can_delete=True
+)
 
 
 class AnswerForm(forms.Form):

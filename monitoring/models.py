@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from mentoring_portal.concurrency import Versioned
 from registry.models import Municipality, Organisation, Person, scope_of
 
 
@@ -22,7 +23,7 @@ class MonitoringPeriodQuerySet(models.QuerySet):
         return self.filter(Q(municipality_id__in=scope.municipality_ids) | Q(municipality_id__in=school_municipalities))
 
 
-class MonitoringPeriod(models.Model):
+class MonitoringPeriod(Versioned):
     """«Муниципальный мониторинг, апрель 2026»: opened by the coordinator, each school reports by the deadline."""
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="monitoring_periods")
@@ -83,7 +84,7 @@ class SchoolReport(models.Model):
         return f"{self.organisation} — {self.period}"
 
 
-class Readiness(models.Model):
+class Readiness(Versioned):
     """The parts of the readiness checklist (чек-лист готовности ОО) that only the school knows."""
 
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="readiness")
@@ -95,7 +96,7 @@ class Readiness(models.Model):
         return str(self.organisation)
 
 
-class Questionnaire(models.Model):
+class Questionnaire(Versioned):
     class Audience(models.TextChoices):
         MENTOR = "mentor", _("Наставники")
         MENTEE = "mentee", _("Наставляемые")
@@ -126,7 +127,7 @@ class Questionnaire(models.Model):
         return reverse("monitoring:questionnaire_results", args=[self.pk])
 
 
-class Question(models.Model):
+class Question(Versioned):
     class Kind(models.TextChoices):
         SCALE = "scale", _("Оценка от 1 до 5")
         YES_NO = "yes_no", _("Да или нет")

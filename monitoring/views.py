@@ -28,6 +28,7 @@ from .access import (
     require_coordinator_of,
     require_questionnaire_editor,
     respondent,
+    respondent_roles,
     result_organisations,
     visible_questionnaires,
 )
@@ -43,7 +44,7 @@ from .forms import (
     SchoolReportForm,
 )
 from .indicators import breakdowns, format_value, values_of
-from .models import MonitoringPeriod, Readiness, SchoolReport
+from .models import MonitoringPeriod, Readiness, Response, SchoolReport
 from .reports import AnalyticalReport, FiguresExport, SchoolReportDocument, heading_for, organisation_row
 from .services import (
     live_data,
@@ -262,14 +263,13 @@ def school_report_pdf(request, pk: int, organisation_pk: int):
 # --- questionnaires ------------------------------------------------------------------------------
 def questionnaire_list(request):
     questionnaires = visible_questionnaires(request.user).select_related("period")
-    person, role = respondent(request.user)
-    answered = set(person.questionnaire_responses.values_list("questionnaire_id", flat=True)) if person else set()
+    roles = respondent_roles(request.user)
+    answered = set(Response.objects.filter(person__in=roles.values()).values_list("questionnaire_id", flat=True))
     to_answer = [
         questionnaire
         for questionnaire in questionnaires
-        if person
-        and questionnaire.is_active
-        and questionnaire.audience in ("all", role)
+        if questionnaire.is_active
+        and (questionnaire.audience in roles or (questionnaire.audience == "all" and roles))
         and questionnaire.pk not in answered
     ]
     return render(
@@ -316,8 +316,8 @@ def questionnaire_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def questionnaire_answer(request, pk: int):
     questionnaire = get_questionnaire_for(request.user, pk)
-    person, role = respondent(request.user)
-    if person is None or questionnaire.audience not in ("all", role) or not questionnaire.is_active:
+    person, role = respondent(request.user, questionnaire)
+    if person is None or not questionnaire.is_active:
         raise PermissionDenied
     form = AnswerForm(request.POST if request.method == "POST" else None, questionnaire=questionnaire)
     if form.is_valid():

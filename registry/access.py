@@ -166,6 +166,14 @@ def can_edit_program(user, program: Program) -> bool:
     return Program.objects.manageable_by(user).filter(pk=program.pk).exists()
 
 
+def can_self_assess(user, program: Program) -> bool:
+    """The mentee's self-assessment is the mentee's alone: neither the mentor nor the curator writes it."""
+    if program.group is None:
+        return False
+    own = scope_of(user).person_ids
+    return program.group.participations.filter(mentee_id__in=own).exists()
+
+
 def can_mark_progress(user, program: Program) -> bool:
     """The mentor of the pair marks progress; so does the school's curator."""
     if can_edit_program(user, program):

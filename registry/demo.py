@@ -230,16 +230,7 @@ class DemoBuilder:
                 weights=[8, 1, 1],
             )[0]
             organisation = mentee.person.organisation
-            order = None
-            if status != MentoringGroup.Status.DRAFT:
-                order = orders.get(organisation.pk)
-                if order is None:
-                    order = orders[organisation.pk] = MentoringOrder(
-                        organisation=organisation,
-                        number=f"{rng.randint(10, 150)}-о",
-                        date=self.today - datetime.timedelta(days=rng.randint(310, 330)),
-                        signed_by="Руководитель организации",
-                    )
+            order = None if status == MentoringGroup.Status.DRAFT else self.school_order(rng, orders, organisation)
             groups.append(
                 MentoringGroup(
                     organisation=organisation,
@@ -275,6 +266,22 @@ class DemoBuilder:
             if group.order
         ]
         GroupEvent.objects.bulk_create(events, batch_size=5000)
+        self.plan_programs(rng, groups)
+
+    def school_order(self, rng: random.Random, orders: dict[int, MentoringOrder], organisation) -> MentoringOrder:
+        """The one order of ``organisation`` that starts all its pairs, made on its first pair."""
+        order = orders.get(organisation.pk)
+        if order is None:
+            order = orders[organisation.pk] = MentoringOrder(
+                organisation=organisation,
+                number=f"{rng.randint(10, 150)}-о",
+                date=self.today - datetime.timedelta(days=rng.randint(310, 330)),
+                signed_by="Руководитель организации",
+            )
+        return order
+
+    def plan_programs(self, rng: random.Random, groups: list[MentoringGroup]) -> None:
+        """A program for each started pair, with a plan whose past activities are mostly done."""
         programs = [
             Program(
                 organisation=group.organisation,

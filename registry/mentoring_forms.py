@@ -8,7 +8,7 @@ from django.forms import inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mentoring_portal.concurrency import STATE_FIELD, GuardedForm
+from mentoring_portal.concurrency import VERSION_FIELD, GuardedForm, GuardedInlineFormSet
 from mentoring_portal.forms import DateInput, OnlyChoiceMixin
 
 from .models import (
@@ -81,9 +81,8 @@ class GroupForm(OnlyChoiceMixin, forms.Form):
 
 
 class ConsentsForm(GuardedForm, forms.Form):
-    """One date per participant; the scans themselves are kept in the banks."""
-
-    guard_fields = ("mentor_consent_date",)
+    """One date per participant; the scans themselves are kept in the banks. Guarded by the group's
+    version: ``group_record_consents`` saves the group with every change of the dates."""
 
     def __init__(self, *args, group: MentoringGroup, **kwargs):
         super().__init__(*args, guard=group, **kwargs)
@@ -106,12 +105,9 @@ class ConsentsForm(GuardedForm, forms.Form):
         cleaned = super().clean()
         today = timezone.localdate()
         for name, value in cleaned.items():
-            if name != STATE_FIELD and value and value > today:
+            if name != VERSION_FIELD and value and value > today:
                 self.add_error(name, _("Дата согласия не может быть в будущем."))
         return cleaned
-
-    def extra_state(self, obj) -> list:
-        return sorted([p.mentee_id, str(p.consent_date)] for p in obj.participations.all())
 
     def mentee_consents(self) -> dict[int, object]:
         return {
@@ -216,18 +212,31 @@ class ActivityForm(GuardedForm, forms.ModelForm):
         widgets = {"due_date": DateInput()}
 
 
-ActivityFormSet = inlineformset_factory(Program, Activity, form=ActivityForm, extra=3, can_delete=True)
+ActivityFormSet = inlineformset_factory(
+    Program, Activity, form=ActivityForm, formset=GuardedInlineFormSet, extra=3, can_delete=True
+)
 
 
 class ProgramResultForm(GuardedForm, forms.ModelForm):
+    """The mentor's (or curator's) part of the results; the mentee's self-assessment is not in it."""
+
     class Meta:
         model = Program
-        fields = ["result", "mentor_assessment", "mentee_self_assessment", "status"]
+        fields = ["result", "mentor_assessment", "status"]
         widgets = {
             "result": forms.Textarea(attrs={"rows": 3}),
             "mentor_assessment": forms.Textarea(attrs={"rows": 3}),
-            "mentee_self_assessment": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+class SelfAssessmentForm(GuardedForm, forms.ModelForm):
+    """What the mentee writes about their own progress, only they."""
+
+    class Meta:
+        model = Program
+        fields = ["mentee_self_assessment"]
+        labels = {"mentee_self_assessment": _("Моя самооценка")}
+        widgets = {"mentee_self_assessment": forms.Textarea(attrs={"rows": 4})}
 
 
 class ActivityDoneForm(GuardedForm, forms.ModelForm):

@@ -13,7 +13,6 @@ so a «Руководитель» column is recognised, not loaded, and the prev
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -21,11 +20,13 @@ from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mentoring_portal.audit import record_history
 from mentoring_portal.columns import ColumnSet, Field, header_key
+from mentoring_portal.concurrency import bulk_update, versions_of
 from mentoring_portal.spreadsheets import SpreadsheetError, clean_text, normalise, read_table
 
 from .models import Municipality, Organisation, scope_of
@@ -186,9 +187,9 @@ class OrganisationPlan:
 
 
 def fingerprint(municipality_id: int | None) -> str:
-    """The municipality's organisations as the plan saw them; if they differ at apply, the plan is stale."""
-    rows = Organisation.objects.filter(municipality_id=municipality_id).order_by("pk").values_list("pk", *STORED_FIELDS)
-    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+    """The municipality's organisations as the plan saw them (their versions: any write, creation
+    or deletion changes it); if it differs at apply, the plan is stale."""
+    return versions_of(Organisation.objects.filter(municipality_id=municipality_id))
 
 
 def is_header(cells: list[str]) -> bool:
@@ -247,11 +248,38 @@ def plan_organisations(
 
 
 def _plan_row(row: RowPlan, values: dict, title: dict, by_name: dict, seen: dict) -> None:
+    """Create, update, leave or refuse one row: its cells checked, matched by either name, its names claimed.
+
+    ``seen`` holds what earlier rows claimed, so a file naming one organisation twice is refused at the second.
+    """
     full, short = values.get("full_name", ""), values.get("short_name", "")
     name_column = title.get("full_name") or title["short_name"]
     if not full and not short:
         row.refuse(name_column, _("не заполнено наименование организации."))
         return
+    kind = _checked_cells(row, values, title)
+    if row.action == "refused":
+        return
+    existing = _named_organisation(row, full, short, by_name, name_column)
+    if row.action == "refused":
+        return
+    derived = False
+    if existing is None:
+        derived = _plan_card(row, values, title, full, short, kind, name_column)
+        if row.action == "refused":
+            return
+    else:
+        wanted = {"full_name": full, "short_name": short, "kind": kind, "address": values.get("address", "")}
+        row.fields = {key: value for key, value in wanted.items() if value and value != getattr(existing, key)}
+        row.organisation_id, row.changes = existing.pk, [str(LABELS[key]) for key in row.fields]
+    if _short_name_taken(row, title, by_name, existing, derived, name_column):
+        return
+    if _claim_names(row, seen, existing, full, short, name_column):
+        row.action = "create" if existing is None else ("update" if row.fields else "unchanged")
+
+
+def _checked_cells(row: RowPlan, values: dict, title: dict) -> str | None:
+    """The cells' lengths and the type; the type it names, if the cell has one (else ``None``)."""
     for key in ("full_name", "short_name", "address"):
         if len(values.get(key, "")) > LIMITS[key]:
             row.refuse(
@@ -259,20 +287,23 @@ def _plan_row(row: RowPlan, values: dict, title: dict, by_name: dict, seen: dict
                 _("%(length)s знаков, а в реестре помещается не больше %(limit)s.")
                 % {"length": len(values[key]), "limit": LIMITS[key]},
             )
-    kind = None
-    if values.get("kind"):
-        kind = kind_of(values["kind"])
-        if kind is None:
-            row.refuse(
-                title["kind"],
-                _(
-                    "«%(value)s» — неизвестный тип. Укажите: общеобразовательная, дошкольная, "
-                    "дополнительного образования или профессиональная."
-                )
-                % {"value": values["kind"]},
+    if not values.get("kind"):
+        return None
+    kind = kind_of(values["kind"])
+    if kind is None:
+        row.refuse(
+            title["kind"],
+            _(
+                "«%(value)s» — неизвестный тип. Укажите: общеобразовательная, дошкольная, "
+                "дополнительного образования или профессиональная."
             )
-    if row.action == "refused":
-        return
+            % {"value": values["kind"]},
+        )
+    return kind
+
+
+def _named_organisation(row: RowPlan, full: str, short: str, by_name: dict, name_column: str) -> Organisation | None:
+    """The stored organisation either name points to; the row is refused if the two point to different ones."""
     matches = {
         by_name[normalise(text)].pk: by_name[normalise(text)] for text in (full, short) if normalise(text) in by_name
     }
@@ -282,32 +313,47 @@ def _plan_row(row: RowPlan, values: dict, title: dict, by_name: dict, seen: dict
             name_column,
             _("полное и краткое наименования указывают на разные организации: %(names)s.") % {"names": names},
         )
-        return
-    existing = next(iter(matches.values()), None)
-    derived = False
-    if existing is None:
-        if not full:
-            row.refuse(title.get("full_name", name_column), _("не заполнено: без него организацию не создать."))
-            return
-        derived, short = not short, short or derive_short_name(full)
-        kind = kind or kind_of(full) or kind_of(short)
-        if kind is None:
-            row.refuse(title.get("kind", str(COLUMNS.title("kind"))), _("не указан, и по наименованию не определить."))
-            return
-        row.fields = {"full_name": full, "short_name": short, "kind": kind, "address": values.get("address", "")}
-    else:
-        wanted = {"full_name": full, "short_name": short, "kind": kind, "address": values.get("address", "")}
-        row.fields = {key: value for key, value in wanted.items() if value and value != getattr(existing, key)}
-        row.organisation_id, row.changes = existing.pk, [str(LABELS[key]) for key in row.fields]
+        return None
+    return next(iter(matches.values()), None)
+
+
+def _plan_card(
+    row: RowPlan, values: dict, title: dict, full: str, short: str, kind: str | None, name_column: str
+) -> bool:
+    """A new organisation's whole card. The short name and the type may be left out: they are derived from
+    the full name then; ``True`` when the short name was, so a clash can tell the user to write one."""
+    if not full:
+        row.refuse(title.get("full_name", name_column), _("не заполнено: без него организацию не создать."))
+        return False
+    derived, short = not short, short or derive_short_name(full)
+    kind = kind or kind_of(full) or kind_of(short)
+    if kind is None:
+        row.refuse(title.get("kind", str(COLUMNS.title("kind"))), _("не указан, и по наименованию не определить."))
+        return False
+    row.fields = {"full_name": full, "short_name": short, "kind": kind, "address": values.get("address", "")}
+    return derived
+
+
+def _short_name_taken(
+    row: RowPlan, title: dict, by_name: dict, existing: Organisation | None, derived: bool, name_column: str
+) -> bool:
+    """Refuse a short name another organisation already has: it is unique in the municipality."""
     taken = by_name.get(normalise(row.fields.get("short_name", ""))) if row.fields.get("short_name") else None
-    if taken is not None and taken is not existing:  # the short name is unique in the municipality
-        message = _("краткое наименование «%(short)s» уже носит организация «%(other)s».")
-        hint = " " + _("Укажите краткое наименование в файле.") if derived else ""
-        row.refuse(
-            title.get("short_name", name_column),
-            message % {"short": row.fields["short_name"], "other": taken.full_name} + hint,
-        )
-        return
+    if taken is None or taken is existing:
+        return False
+    message = _("краткое наименование «%(short)s» уже носит организация «%(other)s».")
+    hint = " " + _("Укажите краткое наименование в файле.") if derived else ""
+    row.refuse(
+        title.get("short_name", name_column),
+        message % {"short": row.fields["short_name"], "other": taken.full_name} + hint,
+    )
+    return True
+
+
+def _claim_names(
+    row: RowPlan, seen: dict, existing: Organisation | None, full: str, short: str, name_column: str
+) -> bool:
+    """Take the row's names (and its organisation) for it; ``False``, refused, if an earlier row took one."""
     keys = [
         normalise(row.fields.get("full_name", full)),
         normalise(row.fields.get("short_name", short)),
@@ -316,10 +362,10 @@ def _plan_row(row: RowPlan, values: dict, title: dict, by_name: dict, seen: dict
     for key in filter(None, keys):
         if key in seen:
             row.refuse(name_column, _("то же наименование, что в строке %(row)s.") % {"row": seen[key]})
-            return
+            return False
     for key in filter(None, keys):
         seen[key] = row.number
-    row.action = "create" if existing is None else ("update" if row.fields else "unchanged")
+    return True
 
 
 @transaction.atomic
@@ -355,8 +401,19 @@ def apply_organisations(*, user, municipality: Municipality, plan: OrganisationP
         for key, value in row.fields.items():
             setattr(stored[row.organisation_id], key, value)
     if stored:
-        Organisation.objects.bulk_update(list(stored.values()), list(STORED_FIELDS))
+        bulk_update(Organisation, stored.values(), STORED_FIELDS)
     reason = _("Загрузка списка организаций")
     record_history(Organisation, [org.pk for org in created], "+", user, reason)
     record_history(Organisation, list(stored), "~", user, reason)
     return result | {"written": True, "error": "", "create": len(created), "update": len(stored)}
+
+
+def mark_applied(batch, plan: OrganisationPlan, result: dict) -> None:
+    """The upload marked as loaded, in the confirm's transaction; its refused rows stay to say what was not loaded."""
+    batch.status = batch.Status.APPLIED
+    batch.summary = {"counts": {key: result[key] for key in ("create", "update", "unchanged", "refused")}}
+    batch.applied_at = timezone.now()
+    batch.content = b""
+    plan.rows = [row for row in plan.rows if row.action == "refused"]
+    batch.plan = plan.to_json() if plan.rows else {}
+    batch.save(update_fields=["status", "summary", "applied_at", "content", "plan"])

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from mentoring_portal.audit import purge_history, record_history
+from mentoring_portal.concurrency import bulk_update, bump
 from mentoring_portal.exporters import XLSX, Exporter, XlsxSheet, save
 
 from .accounts import ANONYMISED_ACCOUNT_PREFIX
@@ -242,13 +243,27 @@ def _scrub_rows(queryset, fields: tuple[str, ...], names: list[str]) -> None:
         if before != [getattr(row, name) for name in fields]:
             changed.append(row)
     if changed:
-        queryset.model.objects.bulk_update(changed, list(fields))
+        bulk_update(queryset.model, changed, fields)
 
 
 @transaction.atomic
 def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     """Record the withdrawal and anonymise the person; refused while they are in a live pair."""
     person = Person.objects.select_for_update().get(pk=person.pk)
+    _check_withdrawal(person, withdrawn_on)
+    names = [name for name in (person.last_name, person.first_name, person.middle_name) if name]
+    _anonymise_card(person, withdrawn_on)
+    scans = _clear_profiles(person)
+    transaction.on_commit(lambda: _delete_files(scans), robust=True)
+    _scrub_pairs(person, names)
+    _release_accounts(user, person)
+    _drop_uploads(person)
+    _restart_history(user, person)
+    logger.info("person %s anonymised by %s", person.pk, user)
+    return person
+
+
+def _check_withdrawal(person: Person, withdrawn_on) -> None:
     if person.anonymised_at:
         raise ValidationError(_("Данные этого педагога уже обезличены."))
     if withdrawn_on > timezone.localdate():
@@ -265,7 +280,9 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
                 "затем обезличьте данные."
             )
         )
-    names = [name for name in (person.last_name, person.first_name, person.middle_name) if name]
+
+
+def _anonymise_card(person: Person, withdrawn_on) -> None:
     person.last_name = ANONYMISED_LAST_NAME
     person.first_name = f"№ {person.pk}"
     person.middle_name = ""
@@ -277,7 +294,12 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     person.anonymised_at = timezone.now()
     person.save()
 
-    # Scans: the current ones and every earlier one the history remembers go, once this commits.
+
+def _clear_profiles(person: Person) -> set[str]:
+    """Empty the person's mentor and mentee profiles; the names of their consent scans, to delete.
+
+    The scans are the current ones and every earlier one the history remembers: all go, once this commits.
+    """
     scans = set()
     for model in (MentorProfile, MenteeProfile):
         scans.update(
@@ -296,21 +318,18 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
         else:
             profile.requests_text = ""
         profile.save()
-    transaction.on_commit(lambda: _delete_files(scans), robust=True)
+    return scans
 
-    # Pairs and programs stay; what was typed about the person in them is scrubbed of their names,
-    # and the mentee's own words about themselves are removed.
+
+def _scrub_pairs(person: Person, names: list[str]) -> None:
+    """Pairs and programs stay; what was typed about the person in them is scrubbed of their names,
+    and the mentee's own words about themselves are removed."""
     groups = MentoringGroup.objects.filter(Q(mentor=person) | Q(participations__mentee=person)).distinct()
     group_ids = list(groups.values_list("pk", flat=True))
     for queryset in _live_and_past(MentoringGroup, group_ids):
         _scrub_rows(queryset, ("end_note",), names)
     _scrub_rows(GroupEvent.objects.filter(group_id__in=group_ids), ("note",), names)
-    program_ids = set(Program.objects.filter(group_id__in=group_ids).values_list("pk", flat=True))
-    # Copies put in the bank, and programs made from those copies, carry the same texts.
-    frontier = set(program_ids)
-    while frontier:
-        frontier = set(Program.objects.filter(source_id__in=frontier).values_list("pk", flat=True)) - program_ids
-        program_ids |= frontier
+    program_ids = _programs_and_copies(group_ids)
     for queryset in _live_and_past(Program, program_ids):
         _scrub_rows(queryset, PROGRAM_TEXTS, names)
     for queryset in _live_and_past(Activity, program_id__in=program_ids):
@@ -321,21 +340,34 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     alone = [program.pk for program in own if program.size == 1]
     shared = [program.pk for program in own if program.size > 1]
     for queryset in _live_and_past(Program, alone):
-        queryset.update(mentee_self_assessment="")
+        bump(queryset, mentee_self_assessment="")
     for queryset in _live_and_past(Program, shared):
         _scrub_rows(queryset, ("mentee_self_assessment",), names)
 
-    _release_accounts(user, person)
 
-    # Uploads not confirmed may hold the person's row: those of the people who could have imported
-    # into their school (its staff and the municipality's coordinators) are dropped; they upload again.
+def _programs_and_copies(group_ids: list[int]) -> set[int]:
+    """The groups' programs, with the copies put in the bank and the programs made from those copies,
+    to any depth: they carry the same texts."""
+    program_ids = set(Program.objects.filter(group_id__in=group_ids).values_list("pk", flat=True))
+    frontier = set(program_ids)
+    while frontier:
+        frontier = set(Program.objects.filter(source_id__in=frontier).values_list("pk", flat=True)) - program_ids
+        program_ids |= frontier
+    return program_ids
+
+
+def _drop_uploads(person: Person) -> None:
+    """Uploads not confirmed may hold the person's row: those of the people who could have imported
+    into their school (its staff and the municipality's coordinators) are dropped; they upload again."""
     organisation = person.organisation
     uploaders = Membership.objects.filter(
         Q(organisation=organisation) | Q(municipality_id=organisation.municipality_id)
     ).values("user_id")
     ImportBatch.objects.filter(status=ImportBatch.Status.PREVIEWED, user_id__in=uploaders).delete()
 
-    # History still holds the old values: drop it, and start again from the anonymised state.
+
+def _restart_history(user, person: Person) -> None:
+    """History still holds the old values: drop it, and start again from the anonymised state."""
     purge_history(Person, [person.pk])
     profile_ids = {
         model: list(model.objects.filter(person=person).values_list("pk", flat=True))
@@ -347,8 +379,6 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     record_history(Person, [person.pk], "~", user, reason)
     for model, ids in profile_ids.items():
         record_history(model, ids, "~", user, reason)
-    logger.info("person %s anonymised by %s", person.pk, user)
-    return person
 
 
 def _delete_files(names) -> None:

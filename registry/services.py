@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring_portal.audit import record_history
+from mentoring_portal.concurrency import bulk_update
 
 from .models import (
     Activity,
@@ -50,21 +51,28 @@ def active_mentee_counts(mentor_ids: Iterable[int], exclude_group: int | None = 
 
 def check_composition(*, organisation: Organisation, mentor: Person, mentees: list[Person]) -> None:
     """The rules on who may be in a pair or group; raises with every problem found."""
-    errors: dict[str, list[str]] = {"mentor": [], "mentees": []}
-    if not mentees:
-        errors["mentees"].append(_("Выберите хотя бы одного наставляемого."))
-    if mentor in mentees:
-        errors["mentees"].append(_("Наставник не может быть наставником самому себе."))
+    errors = {
+        "mentor": _mentor_problems(organisation, mentor),
+        "mentees": _mentee_problems(organisation, mentor, mentees),
+    }
+    errors = {key: value for key, value in errors.items() if value}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _mentor_problems(organisation: Organisation, mentor: Person) -> list[str]:
+    """In the bank and active; of the organisation, or of another school of the municipality in open mentoring."""
+    problems = []
     profile = MentorProfile.objects.filter(person=mentor).first()
     if profile is None:
-        errors["mentor"].append(_("%(name)s нет в банке наставников.") % {"name": mentor.full_name})
+        problems.append(_("%(name)s нет в банке наставников.") % {"name": mentor.full_name})
     elif profile.status != ProfileStatus.ACTIVE:
-        errors["mentor"].append(
+        problems.append(
             _("Наставник %(name)s сейчас не действующий (%(status)s).")
             % {"name": mentor.full_name, "status": profile.get_status_display().lower()}
         )
     if mentor.organisation_id != organisation.pk and not (profile and profile.open_mentoring):
-        errors["mentor"].append(
+        problems.append(
             _(
                 "%(name)s работает в другой организации и не участвует в открытом наставничестве: "
                 "выбрать его наставником нельзя."
@@ -72,24 +80,28 @@ def check_composition(*, organisation: Organisation, mentor: Person, mentees: li
             % {"name": mentor.full_name}
         )
     if mentor.organisation.municipality_id != organisation.municipality_id:
-        errors["mentor"].append(_("Наставник должен работать в том же муниципалитете."))
+        problems.append(_("Наставник должен работать в том же муниципалитете."))
     if not mentor.has_consent:
-        errors["mentor"].append(
-            _("Нет согласия на обработку персональных данных: %(name)s.") % {"name": mentor.full_name}
-        )
+        problems.append(_("Нет согласия на обработку персональных данных: %(name)s.") % {"name": mentor.full_name})
+    return problems
+
+
+def _mentee_problems(organisation: Organisation, mentor: Person, mentees: list[Person]) -> list[str]:
+    """At least one, not the mentor; each of the organisation, in the bank, with consent."""
+    problems = []
+    if not mentees:
+        problems.append(_("Выберите хотя бы одного наставляемого."))
+    if mentor in mentees:
+        problems.append(_("Наставник не может быть наставником самому себе."))
     bank = set(MenteeProfile.objects.filter(person__in=mentees).values_list("person_id", flat=True))
     for mentee in mentees:
         if mentee.organisation_id != organisation.pk:
-            errors["mentees"].append(_("%(name)s работает в другой организации.") % {"name": mentee.full_name})
+            problems.append(_("%(name)s работает в другой организации.") % {"name": mentee.full_name})
         if mentee.pk not in bank:
-            errors["mentees"].append(_("%(name)s нет в банке наставляемых.") % {"name": mentee.full_name})
+            problems.append(_("%(name)s нет в банке наставляемых.") % {"name": mentee.full_name})
         if not mentee.has_consent:
-            errors["mentees"].append(
-                _("Нет согласия на обработку персональных данных: %(name)s.") % {"name": mentee.full_name}
-            )
-    errors = {key: value for key, value in errors.items() if value}
-    if errors:
-        raise ValidationError(errors)
+            problems.append(_("Нет согласия на обработку персональных данных: %(name)s.") % {"name": mentee.full_name})
+    return problems
 
 
 def check_dates(start: datetime.date, end: datetime.date) -> None:
@@ -175,22 +187,9 @@ def check_activation(groups: list[MentoringGroup]) -> None:
         )
     )
     for group in groups:
-        label = str(group.mentor.short_name)
-        if group.status != MentoringGroup.Status.DRAFT:
-            errors.append(_("Пара уже не черновик (наставник: %(name)s).") % {"name": label})
-        if group.mentor_consent_date is None:
-            errors.append(_("Нет письменного согласия наставника: %(name)s.") % {"name": label})
         participations = list(group.participations.all())
-        for participation in participations:
-            if participation.consent_date is None:
-                errors.append(
-                    _("Нет письменного согласия наставляемого: %(name)s.") % {"name": participation.mentee.short_name}
-                )
-            if participation.mentee_id in busy:
-                errors.append(
-                    _("%(name)s уже в действующей паре с наставником %(mentor)s.")
-                    % {"name": participation.mentee.short_name, "mentor": busy[participation.mentee_id]}
-                )
+        errors += _readiness_problems(group, participations, busy)
+        # The mentor's earlier pairs of this same order count too.
         adding[group.mentor_id] = adding.get(group.mentor_id, 0) + len(participations)
         capacity = group.mentor.mentor_profile.capacity
         if counts.get(group.mentor_id, 0) + adding[group.mentor_id] > capacity:
@@ -200,7 +199,7 @@ def check_activation(groups: list[MentoringGroup]) -> None:
                     "а их будет %(total)s."
                 )
                 % {
-                    "name": label,
+                    "name": str(group.mentor.short_name),
                     "capacity": capacity,
                     "total": counts.get(group.mentor_id, 0) + adding[group.mentor_id],
                 }
@@ -212,6 +211,27 @@ def check_activation(groups: list[MentoringGroup]) -> None:
         seen.add(mentee_id)
     if errors:
         raise ValidationError(errors)
+
+
+def _readiness_problems(group: MentoringGroup, participations: list[Participation], busy: dict) -> list[str]:
+    """A draft with everyone's written consent, whose mentees are in no active pair (``busy``: mentee → mentor)."""
+    label = str(group.mentor.short_name)
+    problems = []
+    if group.status != MentoringGroup.Status.DRAFT:
+        problems.append(_("Пара уже не черновик (наставник: %(name)s).") % {"name": label})
+    if group.mentor_consent_date is None:
+        problems.append(_("Нет письменного согласия наставника: %(name)s.") % {"name": label})
+    for participation in participations:
+        if participation.consent_date is None:
+            problems.append(
+                _("Нет письменного согласия наставляемого: %(name)s.") % {"name": participation.mentee.short_name}
+            )
+        if participation.mentee_id in busy:
+            problems.append(
+                _("%(name)s уже в действующей паре с наставником %(mentor)s.")
+                % {"name": participation.mentee.short_name, "mentor": busy[participation.mentee_id]}
+            )
+    return problems
 
 
 @transaction.atomic
@@ -235,7 +255,7 @@ def order_issue(
     for group in locked:
         _transition(group, MentoringGroup.Status.ACTIVE, user, _("Приказ %(order)s") % {"order": order})
         group.order = order
-    MentoringGroup.objects.bulk_update(locked, ["status", "order"])
+    bulk_update(MentoringGroup, locked, ["status", "order"])
     record_history(MentoringGroup, [group.pk for group in locked], "~", user, _("Приказ %(order)s") % {"order": order})
     return order
 
@@ -306,43 +326,52 @@ def propose_mentors(*, mentee: Person, limit: int = 10) -> list[Proposal]:
     counts = active_mentee_counts(profile.person_id for profile in candidates)
     proposals = []
     for profile in candidates:
-        mentor = profile.person
-        free = profile.capacity - counts.get(mentor.pk, 0)
-        if free <= 0:
-            continue
-        proposal = Proposal(mentor=mentor, score=0, free=free)
-        competencies = [term.name for term in profile.competencies.all()]
-        if profile.competencies_text:
-            competencies.append(profile.competencies_text)
-        for request in requests:
-            request_stems = stems(request)
-            matched = [name for name in competencies if request_stems & stems(name)]
-            if matched:
-                proposal.score += 3
-                proposal.reasons.append(
-                    _("запрос «%(request)s» — компетенция «%(competency)s»")
-                    % {"request": request, "competency": matched[0]}
-                )
-        shared = [subject for subject in mentor.subjects.all() if subject.pk in mentee_subjects]
-        if shared:
-            proposal.score += 3 * len(shared)
-            proposal.reasons.append(_("тот же предмет: %(subjects)s") % {"subjects": ", ".join(s.name for s in shared)})
-        if mentor.organisation_id == mentee.organisation_id:
-            proposal.score += 2
-            proposal.reasons.append(_("работает в той же организации"))
-        else:
-            proposal.reasons.append(_("открытое наставничество, %(org)s") % {"org": mentor.organisation.short_name})
-        if mentor.qualification_category == Person.Category.HIGHEST:
-            proposal.score += 2
-            proposal.reasons.append(_("высшая категория"))
-        elif mentor.qualification_category == Person.Category.FIRST:
-            proposal.score += 1
-            proposal.reasons.append(_("первая категория"))
-        proposal.score += min(free, 2)
-        proposal.reasons.append(_("свободных мест: %(free)s") % {"free": free})
-        proposals.append(proposal)
+        free = profile.capacity - counts.get(profile.person_id, 0)
+        if free > 0:
+            proposals.append(_proposal(profile, free, mentee, requests, mentee_subjects))
     proposals.sort(key=lambda p: (-p.score, p.mentor.last_name, p.mentor.pk))
     return proposals[:limit]
+
+
+def _proposal(profile: MentorProfile, free: int, mentee: Person, requests: list[str], mentee_subjects: set) -> Proposal:
+    """One candidate scored as ``propose_mentors`` says, with a reason for each point."""
+    mentor = profile.person
+    proposal = Proposal(mentor=mentor, score=0, free=free)
+    _score_requests(proposal, profile, requests)
+    shared = [subject for subject in mentor.subjects.all() if subject.pk in mentee_subjects]
+    if shared:
+        proposal.score += 3 * len(shared)
+        proposal.reasons.append(_("тот же предмет: %(subjects)s") % {"subjects": ", ".join(s.name for s in shared)})
+    if mentor.organisation_id == mentee.organisation_id:
+        proposal.score += 2
+        proposal.reasons.append(_("работает в той же организации"))
+    else:
+        proposal.reasons.append(_("открытое наставничество, %(org)s") % {"org": mentor.organisation.short_name})
+    if mentor.qualification_category == Person.Category.HIGHEST:
+        proposal.score += 2
+        proposal.reasons.append(_("высшая категория"))
+    elif mentor.qualification_category == Person.Category.FIRST:
+        proposal.score += 1
+        proposal.reasons.append(_("первая категория"))
+    proposal.score += min(free, 2)
+    proposal.reasons.append(_("свободных мест: %(free)s") % {"free": free})
+    return proposal
+
+
+def _score_requests(proposal: Proposal, profile: MentorProfile, requests: list[str]) -> None:
+    """3 points for each of the mentee's requests that meets one of the mentor's competencies."""
+    competencies = [term.name for term in profile.competencies.all()]
+    if profile.competencies_text:
+        competencies.append(profile.competencies_text)
+    for request in requests:
+        request_stems = stems(request)
+        matched = [name for name in competencies if request_stems & stems(name)]
+        if matched:
+            proposal.score += 3
+            proposal.reasons.append(
+                _("запрос «%(request)s» — компетенция «%(competency)s»")
+                % {"request": request, "competency": matched[0]}
+            )
 
 
 # --- programs -------------------------------------------------------------------------------
@@ -359,6 +388,24 @@ def check_program_period(start: datetime.date | None, end: datetime.date | None)
         raise ValidationError({"end_date": _("Программа длится не меньше трёх месяцев.")})
     if end > add_months(start, Program.MAX_MONTHS):
         raise ValidationError({"end_date": _("Программа длится не больше одного года.")})
+
+
+@transaction.atomic
+def program_save(*, form, activities) -> Program:
+    """A program and its plan of activities, written together: added, changed and deleted rows, or nothing.
+
+    ``form`` and ``activities`` are the validated program form and its activity formset; an
+    activity without a position takes its place in the list.
+    """
+    program = form.save()
+    activities.instance = program
+    changed = activities.save(commit=False)
+    for activity in activities.deleted_objects:
+        activity.delete()
+    for number, activity in enumerate(changed, start=1):
+        activity.position = activity.position or number
+        activity.save()
+    return program
 
 
 COPIED_TEXTS = ("title", "difficulties", "strengths", "goals", "expected_results")

@@ -79,6 +79,7 @@ urlpatterns = [
     path("programs/<int:pk>/edit/", mentoring.program_update, name="program_update"),
     path("programs/<int:pk>/pdf/", mentoring.program_pdf, name="program_pdf"),
     path("programs/<int:pk>/result/", mentoring.program_result, name="program_result"),
+    path("programs/<int:pk>/self-assessment/", mentoring.program_self_assessment, name="program_self_assessment"),
     path("programs/<int:pk>/to-bank/", mentoring.program_to_bank, name="program_to_bank"),
     path("programs/<int:pk>/activities/<int:activity_pk>/", mentoring.activity_mark, name="activity_mark"),
 ]

@@ -96,7 +96,23 @@ def parse_deadline(text: str, period: str = "") -> Deadline:
         return Deadline("recurring")
     # Glue «2022года», «2022г.» apart from their words.
     raw = re.sub(r"(\d{4})(?=[а-я])", r"\1 ", raw)
+    # From the most to the least precise form; each reader blanks out what it took, so that
+    # «до 15 мая 2022» is not read again as «май 2022».
     dates: list[datetime.date] = []
+    consumed = _read_numeric(raw, dates)
+    consumed = _read_day_month(consumed, period, dates)
+    _read_months(consumed, period, dates)
+    if not dates:
+        dates = _whole_year(raw)
+    if not dates:
+        return Deadline("open")
+    if _is_range(raw) and len(dates) >= 2:
+        return Deadline("date", [max(dates)])
+    return Deadline("date", sorted(set(dates)))
+
+
+def _read_numeric(raw: str, dates: list[datetime.date]) -> str:
+    """«15.05.2022», «15.05.22»: added to ``dates``; the text with them taken out (an impossible one stays)."""
     consumed = raw
     for match in NUMERIC.finditer(raw):
         day, month, year = (int(part) for part in match.groups())
@@ -106,6 +122,11 @@ def parse_deadline(text: str, period: str = "") -> Deadline:
         except ValueError:
             continue
         consumed = consumed.replace(match.group(0), " ")
+    return consumed
+
+
+def _read_day_month(consumed: str, period: str, dates: list[datetime.date]) -> str:
+    """«15 мая», «15 мая 2022»: a missing year is the one written later, else the period's; the text without them."""
     for match in DAY_MONTH.finditer(consumed):
         day, word, year = match.groups()
         month = month_number(word)
@@ -114,6 +135,11 @@ def parse_deadline(text: str, period: str = "") -> Deadline:
             with contextlib.suppress(ValueError):
                 dates.append(datetime.date(year, month, int(day)))
         consumed = consumed.replace(match.group(0), " ", 1)
+    return consumed
+
+
+def _read_months(consumed: str, period: str, dates: list[datetime.date]) -> None:
+    """«Май 2022», «май»: the month's last day."""
     months = list(MONTH_YEAR.finditer(consumed))
     for index, match in enumerate(months):
         word, year = match.groups()
@@ -125,16 +151,15 @@ def parse_deadline(text: str, period: str = "") -> Deadline:
         year = int(year) if year else year_for(month, period)
         if year:
             dates.append(month_end(year, month))
-    if not dates and (match := SCHOOL_YEAR.search(raw)):
-        dates.append(datetime.date(int(match.group(2)), 8, 31))
-    if not dates and re.search(r"в течение\s+(\d{4})\s+года", raw):
-        year = int(re.search(r"(\d{4})", raw).group(1))
-        dates.append(datetime.date(year, 12, 31))
-    if not dates:
-        return Deadline("open")
-    if _is_range(raw) and len(dates) >= 2:
-        return Deadline("date", [max(dates)])
-    return Deadline("date", sorted(set(dates)))
+
+
+def _whole_year(raw: str) -> list[datetime.date]:
+    """With no day or month: «2022/2023 учебный год» ends on 31 August, «в течение 2022 года» on 31 December."""
+    if match := SCHOOL_YEAR.search(raw):
+        return [datetime.date(int(match.group(2)), 8, 31)]
+    if re.search(r"в течение\s+(\d{4})\s+года", raw):
+        return [datetime.date(int(re.search(r"(\d{4})", raw).group(1)), 12, 31)]
+    return []
 
 
 def _trailing_year(text: str, position: int) -> int | None:

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from mentoring_portal.concurrency import bulk_update
 from registry.models import Municipality, Organisation
 
 from .models import Item, Revision, Roadmap
@@ -55,17 +56,17 @@ def build_demo_roadmaps(municipality: Municipality, school: Organisation) -> boo
     for index, item in enumerate(items):
         item.deadline = deadlines[index % len(deadlines)].format(year - 1, year)
         item.responsible = "Куратор наставничества"
-    Item.objects.bulk_update(items, ["deadline", "responsible"])
+    bulk_update(Item, items, ["deadline", "responsible"])
     from .services import read_deadline
 
     for item in items:
         read_deadline(item, plan.period)
-    Item.objects.bulk_update(items, ["deadline_kind", "due_date"])
+    bulk_update(Item, items, ["deadline_kind", "due_date"])
     _approve(revision, curator, director, f"№ 101-о от 01.09.{year - 1}")
     for item in items[: len(items) // 2]:
         item.status, item.done_on = Item.Status.DONE, item.due_date or datetime.date(year - 1, 12, 1)
         item.evidence_note = "Приказ и протокол размещены на сайте"
-    Item.objects.bulk_update(items[: len(items) // 2], ["status", "done_on", "evidence_note"])
+    bulk_update(Item, items[: len(items) // 2], ["status", "done_on", "evidence_note"])
     return True
 
 

@@ -128,7 +128,6 @@ class ReturnForm(VersionForm):
 class TrackForm(GuardedForm, forms.Form):
     """Progress of an item; opened with ``guard=item`` so two people marking it cannot overwrite each other."""
 
-    guard_fields = ("status", "done_on", "evidence_note", "evidence_link", "evidence_file")
     status = forms.ChoiceField(label=_("Выполнение"), choices=Item.Status.choices)
     done_on = forms.DateField(label=_("Дата выполнения"), required=False, widget=DateInput())
     evidence_note = forms.CharField(

@@ -274,34 +274,19 @@ class Reader:
 
     # --- a table with a stage column (seeds 001, 003) -----------------------------------------------
     def read_staged(self, line: Line, label: str, raw: dict, texts: dict, details: dict) -> None:
-        stage = texts.get("stage", "")
-        joined = False
-        if stage:
-            if is_continuation(stage) and self.current is not None and not label:
-                self.current.title = f"{self.current.title} {stage}"
-                joined = True
-            else:
-                self.open_section(line, label, stage)
-        elif label and not texts.get("content"):
-            self.open_section(line, label, texts.get("content", "") or _("Раздел %(n)s") % {"n": label})
-        content = raw.get("content", "")
-        activities = split_activities(content)
-        made = []
-        for position, (own_number, text) in enumerate(activities):
-            if position == 0 and own_number is None and is_continuation(text) and self.last is not None:
-                self.join(self.last, "content", text)
-                joined = True
-                continue
-            index = int(own_number) if own_number else None
-            made.append(self.add_item(line, text, index=index, details=details))
-        if made:
+        joined = self.read_stage(line, label, texts)
+        activities = split_activities(raw.get("content", ""))
+        if activities and activities[0][0] is None and is_continuation(activities[0][1]) and self.last is not None:
+            # The first activity goes on from the item above: a page break cut the cell in two.
+            self.join(self.last, "content", activities.pop(0)[1])
+            joined = True
+        for own_number, text in activities:
+            self.add_item(line, text, index=int(own_number) if own_number else None, details=details)
+        if activities:
             if line.kind != "section":
                 line.kind = "item"
             return
-        if any(details.values()) and self.last is not None:
-            for key, value in details.items():
-                if value:
-                    self.join(self.last, key, value)
+        if self.join_details(details):
             joined = True
         if line.kind == "section":
             return
@@ -311,69 +296,91 @@ class Reader:
         else:
             line.note = _("нет мероприятия")
 
+    def read_stage(self, line: Line, label: str, texts: dict) -> bool:
+        """The stage cell opens a section, or goes on with the one above (``True`` then: the row joined it).
+
+        A number with no stage and no content is a section too, untitled in the file.
+        """
+        stage = texts.get("stage", "")
+        if stage:
+            if is_continuation(stage) and self.current is not None and not label:
+                self.current.title = f"{self.current.title} {stage}"
+                return True
+            self.open_section(line, label, stage)
+        elif label and not texts.get("content"):
+            self.open_section(line, label, texts.get("content", "") or _("Раздел %(n)s") % {"n": label})
+        return False
+
+    def join_details(self, details: dict) -> bool:
+        """The filled detail cells of a row without an activity go to the item above; ``True`` if there were any."""
+        if not any(details.values()) or self.last is None:
+            return False
+        for key, value in details.items():
+            if value:
+                self.join(self.last, key, value)
+        return True
+
     # --- a table of numbered or bulleted rows (seeds 000, 002, 004) ----------------------------------
     def read_flat(self, line: Line, label: str, texts: dict, details: dict) -> None:
         content = texts.get("content", "")
         rest = any(details.values())
         if label:
-            depth = label.count(".") + 1
-            if ROMAN.match(label) or (depth == 1 and not rest and not self.plain_numbering):
-                self.open_section(line, label, content or _("Раздел %(n)s") % {"n": label})
-                self.parent = None
-                return
-            if not content:
-                line.note = _("у пункта %(n)s нет мероприятия") % {"n": label}
-                self.plan.errors.append(
-                    _("Строка %(row)s: у пункта %(n)s пустое мероприятие.") % {"row": line.row, "n": label}
-                )
-                return
-            if depth > 1 or self.current is None:
-                # «1.1», or a flat list «1, 2, 3» with no sections at all.
-                item = self.add_item(line, content, own=label, details=details)
-            else:
-                # Numbering from 1 again in each section (seed 004): «1» of section 2 is item 2.1.
-                item = self.add_item(line, content, index=int(label), details=details)
-                self.plain_numbering = True
-            self.parent = item["number"]
-            self.bullets = 0
-            line.kind = "item"
-            return
-        if not content:
-            if rest and self.last is not None:
-                for key, value in details.items():
-                    if value:
-                        self.join(self.last, key, value)
+            self.read_numbered(line, label, content, rest, details)
+        elif not content:
+            if self.join_details(details):
                 line.kind = "joined"
                 line.note = _("продолжает строку выше (разрыв страницы)")
             else:
                 line.note = _("нет мероприятия")
-            return
-        if BULLET.match(content) and BULLET.sub("", content):
-            text = BULLET.sub("", content)
-            if self.parent is not None:
-                self.bullets += 1
-                number = self.free(f"{self.parent}.{self.bullets}")
-                self.add_item(line, text, fixed=number, details=details)
-            else:
-                self.add_item(line, text, details=details)
-            line.kind = "item"
-            return
-        if is_continuation(content) and (self.last is not None or self.current is not None):
+        elif BULLET.match(content) and BULLET.sub("", content):
+            self.read_bullet(line, BULLET.sub("", content), details)
+        elif is_continuation(content) and (self.last is not None or self.current is not None):
             if self.last_is_section or self.last is None:
                 self.current.title = f"{self.current.title} {content}"
             else:
                 self.join(self.last, "content", content)
-                for key, value in details.items():
-                    if value:
-                        self.join(self.last, key, value)
+                self.join_details(details)
             line.kind = "joined"
             line.note = _("продолжает строку выше (разрыв страницы)")
-            return
-        if not rest:
+        elif not rest:
             self.open_section(line, "", content)
             self.parent = None
+        else:
+            self.add_item(line, content, details=details)
+            line.kind = "item"
+
+    def read_numbered(self, line: Line, label: str, content: str, rest: bool, details: dict) -> None:
+        """«II», «2» alone: a section; «2.1», or «1» in a list of items numbered within each section: an item."""
+        depth = label.count(".") + 1
+        if ROMAN.match(label) or (depth == 1 and not rest and not self.plain_numbering):
+            self.open_section(line, label, content or _("Раздел %(n)s") % {"n": label})
+            self.parent = None
             return
-        self.add_item(line, content, details=details)
+        if not content:
+            line.note = _("у пункта %(n)s нет мероприятия") % {"n": label}
+            self.plan.errors.append(
+                _("Строка %(row)s: у пункта %(n)s пустое мероприятие.") % {"row": line.row, "n": label}
+            )
+            return
+        if depth > 1 or self.current is None:
+            # «1.1», or a flat list «1, 2, 3» with no sections at all.
+            item = self.add_item(line, content, own=label, details=details)
+        else:
+            # Numbering from 1 again in each section (seed 004): «1» of section 2 is item 2.1.
+            item = self.add_item(line, content, index=int(label), details=details)
+            self.plain_numbering = True
+        self.parent = item["number"]
+        self.bullets = 0
+        line.kind = "item"
+
+    def read_bullet(self, line: Line, text: str, details: dict) -> None:
+        """«- …» under a numbered item is its sub-item (2.1 → 2.1.1, 2.1.2); elsewhere an item of its own."""
+        if self.parent is not None:
+            self.bullets += 1
+            number = self.free(f"{self.parent}.{self.bullets}")
+            self.add_item(line, text, fixed=number, details=details)
+        else:
+            self.add_item(line, text, details=details)
         line.kind = "item"
 
     # --- building -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mentoring_portal.concurrency import Versioned
 from mentoring_portal.exporters import generated_name
 from registry.models import Municipality, Organisation, Role, scope_of
 
@@ -117,7 +118,7 @@ class Roadmap(models.Model):
 OPEN_STATUSES = ["draft", "submitted", "returned"]
 
 
-class Revision(models.Model):
+class Revision(Versioned):
     """One version of a roadmap's content and its place in the approval round."""
 
     class Status(models.TextChoices):
@@ -130,7 +131,6 @@ class Revision(models.Model):
     roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveSmallIntegerField(_("редакция"))
     status = models.CharField(_("состояние"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    version = models.PositiveIntegerField(default=1, help_text="Bumped on every write; stale forms are refused.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -183,7 +183,7 @@ def evidence_upload_path(instance, filename: str) -> str:
     return generated_name("evidence", filename)
 
 
-class Item(models.Model):
+class Item(Versioned):
     """A measure of the plan: number, content, deadline as written (and as read), responsible, result."""
 
     class DeadlineKind(models.TextChoices):

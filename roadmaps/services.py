@@ -1,8 +1,9 @@
 """The roadmap's writes: creating from a template, the approval round, tracking to done.
 
 Every transition checks the caller's right and the revision's ``version`` (the number
-the form was rendered with): a stale edit or an approval of a draft that changed since
-the approver opened it is refused with ``StaleRevision``, never silently applied.
+the form was rendered with, ``mentoring_portal.concurrency``): a stale edit or an approval
+of a draft that changed since the approver opened it is refused with ``StaleRevision``,
+never silently applied. A transition starts with ``lock`` and ends with ``bump``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mentoring_portal import concurrency
 from mentoring_portal.audit import Change, record_history
 
 from .access import can_approve, can_edit
@@ -137,15 +139,12 @@ def roadmap_import_apply(*, user, batch, sections: list[SectionData], **argument
 
 def lock(revision: Revision, version: int) -> Revision:
     """The revision, locked for this transaction, if it is still the one the form showed."""
-    locked = Revision.objects.select_for_update().select_related("roadmap").get(pk=revision.pk)
-    if locked.version != version:
-        raise StaleRevision
-    return locked
+    return concurrency.lock(Revision.objects.select_related("roadmap"), revision.pk, version, stale=StaleRevision)
 
 
 def bump(revision: Revision) -> None:
-    Revision.objects.filter(pk=revision.pk).update(version=F("version") + 1)
-    revision.version += 1
+    """A transition's last write: the revision's row, with its version moved on over the one ``lock`` checked."""
+    revision.save()
 
 
 @transaction.atomic
@@ -160,6 +159,7 @@ def revision_edit(*, user, revision: Revision, version: int, header: dict, secti
         setattr(roadmap, name, value)
     roadmap.save(update_fields=list(header))
     write_content(revision, sections)
+    revision.skip_history_when_saving = True  # the row itself did not change: the items' history tells the edit
     bump(revision)
 
 
@@ -174,7 +174,6 @@ def revision_submit(*, user, revision: Revision, version: int) -> None:
         raise ValidationError(_("В дорожной карте нет ни одного мероприятия."))
     revision.status = Revision.Status.SUBMITTED
     revision.submitted_at = timezone.now()
-    revision.save(update_fields=["status", "submitted_at"])
     bump(revision)
 
 
@@ -189,7 +188,6 @@ def revision_return(*, user, revision: Revision, version: int, comment: str) -> 
         raise ValidationError({"comment": _("Напишите, что нужно исправить.")})
     revision.status = Revision.Status.RETURNED
     revision.return_comment = comment.strip()
-    revision.save(update_fields=["status", "return_comment"])
     bump(revision)
 
 
@@ -212,9 +210,6 @@ def revision_approve(*, user, revision: Revision, version: int, order: str = "")
     revision.approved_at = timezone.now()
     revision.approval_order = order.strip()
     revision.return_comment = ""
-    revision.save(
-        update_fields=["status", "approved_by", "approved_by_name", "approved_at", "approval_order", "return_comment"]
-    )
     bump(revision)
 
 
@@ -226,7 +221,7 @@ def carry_tracking(source: Revision, target: Revision) -> None:
         for name in TRACKING_FIELDS:
             setattr(item, name, getattr(marks[item.number], name))
         changed.append(item)
-    Item.objects.bulk_update(changed, list(TRACKING_FIELDS))
+    concurrency.bulk_update(Item, changed, TRACKING_FIELDS)
     record_history(Item, [item.pk for item in changed], "~", reason=_("Отметки перенесены из прошлой редакции"))
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +21,6 @@ from .access import (
     can_overview,
     creatable_kinds,
     get_roadmap_for,
-    overview_organisations,
     owner_municipalities,
     owner_organisations,
     readable_revisions,
@@ -45,6 +44,7 @@ from .forms import (
 )
 from .importing import COLUMNS, RoadmapPlan, plan_roadmap
 from .models import OPEN_STATUSES, Item, Revision, Roadmap
+from .overview import SORT_KEYS, overview_rows
 from .services import (
     SectionData,
     StaleRevision,
@@ -535,74 +535,6 @@ def roadmap_import_confirm(request, pk: int):
 
 
 # --- the coordinator's overview -----------------------------------------------------------------
-STATE_LABELS = {
-    "none": _("нет дорожной карты"),
-    "draft": _("черновик"),
-    "submitted": _("ждёт утверждения"),
-    "returned": _("возвращена"),
-    "approved": _("утверждена"),
-}
-
-
-def overview_rows(user) -> list[dict]:
-    """Every organisation of the user's municipalities with its roadmap state and progress, in four queries."""
-    organisations = list(overview_organisations(user).only("short_name", "kind"))
-    roadmaps = {
-        roadmap.organisation_id: roadmap
-        for roadmap in Roadmap.objects.filter(organisation__in=organisations, is_template=False)
-        .order_by("organisation_id", "-created_at")
-        .distinct("organisation_id")
-    }
-    revisions: dict[int, list[Revision]] = {}
-    for revision in Revision.objects.filter(roadmap__in=roadmaps.values()).order_by("roadmap_id", "-number"):
-        revisions.setdefault(revision.roadmap_id, []).append(revision)
-    approved_ids = [
-        next((r.pk for r in found if r.status == Revision.Status.APPROVED), None) for found in revisions.values()
-    ]
-    today = timezone.localdate()
-    totals = {
-        row["revision_id"]: row
-        for row in Item.objects.filter(revision_id__in=[pk for pk in approved_ids if pk])
-        .values("revision_id")
-        .annotate(
-            total=Count("pk", filter=~Q(status=Item.Status.CANCELLED)),
-            done=Count("pk", filter=Q(status=Item.Status.DONE)),
-            overdue=Count(
-                "pk", filter=Q(due_date__lt=today) & ~Q(status__in=[Item.Status.DONE, Item.Status.CANCELLED])
-            ),
-        )
-    }
-    rows = []
-    for organisation in organisations:
-        roadmap = roadmaps.get(organisation.pk)
-        found = revisions.get(roadmap.pk, []) if roadmap else []
-        latest = found[0] if found else None
-        approved = next((r for r in found if r.status == Revision.Status.APPROVED), None)
-        figures = totals.get(approved.pk, {}) if approved else {}
-        state = "none" if latest is None else ("approved" if latest.status == "approved" else latest.status)
-        done, total = figures.get("done", 0), figures.get("total", 0)
-        rows.append(
-            {
-                "organisation": organisation,
-                "roadmap": roadmap,
-                "state": state,
-                "state_label": STATE_LABELS.get(state, state),
-                "has_approved": approved is not None,
-                "percent": round(100 * done / total) if total else 0,
-                "overdue": figures.get("overdue", 0),
-            }
-        )
-    return rows
-
-
-SORT_KEYS = {
-    "name": lambda row: row["organisation"].short_name,
-    "state": lambda row: list(STATE_LABELS).index(row["state"]) if row["state"] in STATE_LABELS else 9,
-    "percent": lambda row: row["percent"],
-    "overdue": lambda row: row["overdue"],
-}
-
-
 def roadmap_overview(request):
     require(can_overview(request.user))
     rows = overview_rows(request.user)

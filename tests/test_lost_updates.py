@@ -18,11 +18,12 @@ import monitoring.forms
 import registry.forms
 import registry.mentoring_forms
 import roadmaps.forms
-from mentoring_portal.concurrency import GuardedForm
+from mentoring_portal.concurrency import GuardedForm, Versioned
 from monitoring.models import MonitoringPeriod, Questionnaire
 from registry.models import MentoringGroup, Program, Role
 from registry.services import group_create
 from roadmaps.models import Item, Revision
+from roadmaps.services import roadmap_create
 from tests.factories import MenteeProfileFactory, MentorProfileFactory, make_user
 from tests.utils import form_data, page_text
 
@@ -228,6 +229,56 @@ def test_two_curators_of_the_same_school(client, demo):
     assert (person.position, person.phone) == ("Учитель физики", demo["teacher"].phone)
 
 
+def test_two_people_editing_the_same_organisation_card_the_second_is_refused(client, demo):
+    """The director and a curator of the school open its card; the curator saves first. The director's
+    save carries the version the card had when they opened it, so it is refused and says why."""
+    school = demo["school1"]
+    url = reverse("registry:organisation_update", args=[school.pk])
+    client.force_login(demo["users"]["director"])
+    directors = form_data(client.get(url))
+    opened_on = type(school).objects.get(pk=school.pk).version
+    assert int(directors["version"]) == opened_on
+    client.force_login(make_user(Role.DIRECTOR, school))
+    assert client.post(url, form_data(client.get(url)) | {"phone": "8-900-333-33-33"}).status_code == 302
+    assert type(school).objects.get(pk=school.pk).version == opened_on + 1
+    client.force_login(demo["users"]["director"])
+    refused = client.post(url, directors | {"phone": "8-900-444-44-44", "address": "Другой адрес"})
+    assert STALE in page_text(refused)
+    stored = type(school).objects.get(pk=school.pk)
+    assert (stored.phone, stored.version) == ("8-900-333-33-33", opened_on + 1)
+    assert stored.address != "Другой адрес"
+
+
+def test_two_people_editing_the_same_roadmap_the_second_is_refused(client, demo):
+    """Two curators of the school edit the same draft of its roadmap: the second save is refused,
+    the first one's content stays, and the draft's version moved on once."""
+    school = demo["school1"]
+    template = Revision.objects.get(roadmap__is_template=True, roadmap__level="school", roadmap__municipality=None)
+    roadmap = roadmap_create(
+        user=demo["users"]["curator"],
+        level="school",
+        organisation=school,
+        title="Дорожная карта наставничества",
+        period="2026–2027 учебный год",
+        source=template,
+    )
+    url = reverse("roadmaps:roadmap_edit", args=[roadmap.pk])
+    first, second = demo["users"]["curator"], make_user(Role.CURATOR, school)
+    client.force_login(first)
+    first_tab = form_data(client.get(url), action=url)
+    client.force_login(second)
+    second_tab = form_data(client.get(url), action=url)
+    opened_on = roadmap.revisions.get().version
+
+    client.force_login(first)
+    assert client.post(url, first_tab | {"sections-0-title": "Правка первого"}).status_code == 302
+    client.force_login(second)
+    refused = client.post(url, second_tab | {"sections-0-title": "Правка второго"}, follow=True)
+    assert "Дорожную карту уже изменили после того, как вы открыли страницу." in page_text(refused)
+    revision = roadmap.revisions.get()
+    assert (revision.sections.first().title, revision.version) == ("Правка первого", opened_on + 1)
+
+
 EDIT_FORMS_WITHOUT_GUARD = {
     # Create-only forms: nothing stored to overwrite.
     registry.forms.VocabularyTermForm,
@@ -246,3 +297,12 @@ def test_every_model_form_is_guarded_or_listed_as_create_only():
             if form_class in EDIT_FORMS_WITHOUT_GUARD:
                 continue
             assert issubclass(form_class, GuardedForm), f"{form_class.__qualname__} edits records without the guard"
+
+
+def test_every_guarded_model_form_edits_a_versioned_model():
+    """The guard compares versions: a model edited through it without one would fail on the first edit."""
+    for module in (registry.forms, registry.mentoring_forms, roadmaps.forms, monitoring.forms):
+        for _name, form_class in inspect.getmembers(module, inspect.isclass):
+            model = getattr(getattr(form_class, "_meta", None), "model", None)
+            if issubclass(form_class, GuardedForm) and model is not None:  # a shared base has no model
+                assert issubclass(model, Versioned), f"{form_class.__qualname__} edits {model.__name__}, unversioned"

@@ -93,6 +93,7 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:program_update": ("program", [302, 403, 403, 200, 200, 403, 403, 404, 404, 200]),
     "registry:program_pdf": ("program", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
     "registry:program_result": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:program_self_assessment": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "registry:program_to_bank": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "registry:activity_mark": ("activity", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "roadmaps:roadmap_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -166,49 +167,58 @@ def url_kwargs(target: str | None, demo: dict, media_root) -> dict:
     """The URL arguments for a target; objects that the demo lacks are made here."""
     if target is None:
         return {}
-    if target == "teacher_mentor":
-        return {"pk": demo["teacher"].pk, "kind": "mentor"}
-    if target == "teacher_scan":
-        profile, _ = MentorProfile.objects.get_or_create(person=demo["teacher"])
-        profile.consent_scan.save("scan.pdf", ContentFile(b"%PDF-1.4 consent"), save=True)
-        return {"pk": demo["teacher"].pk, "kind": "mentor"}
-    if target == "mentor_account":
-        return {"pk": demo["users"]["mentor"].pk}
-    if target == "activity":
-        return {"pk": demo["program"].pk, "activity_pk": demo["activity"].pk}
-    if target in {"roadmap", "roadmap_item", "roadmap_evidence"}:
-        roadmap = Roadmap.objects.get(organisation=demo["school2"], is_template=False)
-        if target == "roadmap":
-            return {"pk": roadmap.pk}
-        item = Item.objects.filter(revision__roadmap=roadmap, revision__status="approved").first()
-        if target == "roadmap_evidence":
-            item.evidence_file.save("evidence.pdf", ContentFile(b"%PDF-1.4 protocol"), save=True)
-        return {"pk": roadmap.pk, "item_pk": item.pk}
-    if target == "roadmap_batch":
-        batch = ImportBatch.objects.create(
-            user=demo["users"]["curator2"], kind="roadmap", file_name="plan.xlsx", content=b"x"
-        )
-        return {"pk": batch.pk}
-    if target == "organisations_batch":
-        batch = ImportBatch.objects.create(
-            user=demo["users"]["coordinator"],
-            kind="organisations",
-            options={"municipality": demo["school1"].municipality_id},
-            file_name="organisations.xlsx",
-            content=b"x",
-        )
-        return {"pk": batch.pk}
-    if target == "period":
-        return {"pk": MonitoringPeriod.objects.get(municipality=demo["school1"].municipality).pk}
-    if target == "period_school1":
-        period = MonitoringPeriod.objects.get(municipality=demo["school1"].municipality)
-        return {"pk": period.pk, "organisation_pk": demo["school1"].pk}
-    if target == "questionnaire":
-        return {"pk": Questionnaire.objects.get(municipality=demo["school1"].municipality).pk}
-    if target == "curator_batch":
-        batch = ImportBatch.objects.create(user=demo["users"]["curator"], file_name="staff.csv", content=b"x")
-        return {"pk": batch.pk}
-    return {"pk": demo[target].pk}
+    make = TARGETS.get(target)
+    return make(demo) if make else {"pk": demo[target].pk}
+
+
+def _teacher_scan(demo: dict) -> dict:
+    profile, _ = MentorProfile.objects.get_or_create(person=demo["teacher"])
+    profile.consent_scan.save("scan.pdf", ContentFile(b"%PDF-1.4 consent"), save=True)
+    return {"pk": demo["teacher"].pk, "kind": "mentor"}
+
+
+def _roadmap(demo: dict) -> Roadmap:
+    return Roadmap.objects.get(organisation=demo["school2"], is_template=False)
+
+
+def _roadmap_item(demo: dict, *, evidence: bool = False) -> dict:
+    roadmap = _roadmap(demo)
+    item = Item.objects.filter(revision__roadmap=roadmap, revision__status="approved").first()
+    if evidence:
+        item.evidence_file.save("evidence.pdf", ContentFile(b"%PDF-1.4 protocol"), save=True)
+    return {"pk": roadmap.pk, "item_pk": item.pk}
+
+
+def _batch(demo: dict, role: str, file_name: str, **fields) -> dict:
+    return {"pk": ImportBatch.objects.create(user=demo["users"][role], file_name=file_name, content=b"x", **fields).pk}
+
+
+def _period(demo: dict) -> MonitoringPeriod:
+    return MonitoringPeriod.objects.get(municipality=demo["school1"].municipality)
+
+
+# The targets that are not simply ``demo[target]``: what each one's URL takes.
+TARGETS = {
+    "teacher_mentor": lambda demo: {"pk": demo["teacher"].pk, "kind": "mentor"},
+    "teacher_scan": _teacher_scan,
+    "mentor_account": lambda demo: {"pk": demo["users"]["mentor"].pk},
+    "activity": lambda demo: {"pk": demo["program"].pk, "activity_pk": demo["activity"].pk},
+    "roadmap": lambda demo: {"pk": _roadmap(demo).pk},
+    "roadmap_item": _roadmap_item,
+    "roadmap_evidence": lambda demo: _roadmap_item(demo, evidence=True),
+    "roadmap_batch": lambda demo: _batch(demo, "curator2", "plan.xlsx", kind="roadmap"),
+    "organisations_batch": lambda demo: _batch(
+        demo,
+        "coordinator",
+        "organisations.xlsx",
+        kind="organisations",
+        options={"municipality": demo["school1"].municipality_id},
+    ),
+    "period": lambda demo: {"pk": _period(demo).pk},
+    "period_school1": lambda demo: {"pk": _period(demo).pk, "organisation_pk": demo["school1"].pk},
+    "questionnaire": lambda demo: {"pk": Questionnaire.objects.get(municipality=demo["school1"].municipality).pk},
+    "curator_batch": lambda demo: _batch(demo, "curator", "staff.csv"),
+}
 
 
 def as_role(client, demo, role: str):
@@ -256,6 +266,11 @@ POST_MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "registry:group_end": ("group", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
     "registry:program_from_bank": ("group", {"anonymous": 302, "director2": 404, "curator2": 404}),
     "registry:program_result": ("program", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
+    # The mentee's self-assessment: not the mentor's, not the curator's.
+    "registry:program_self_assessment": (
+        "program",
+        {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 403, "curator": 403},
+    ),
     "registry:program_to_bank": ("program", {"anonymous": 302, "director2": 404, "curator2": 404}),
     "registry:activity_mark": ("activity", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
     "registry:account_active": ("mentor_account", {"anonymous": 302, "director2": 404, "curator": 403, "mentor": 403}),

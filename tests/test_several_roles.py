@@ -321,3 +321,27 @@ def test_a_director_who_also_mentors_reads_and_marks_their_mentees_program_in_th
     assert client.get(reverse("registry:program_update", args=[program.pk])).status_code == 403
     # Nor does the other school's monitoring page exist for them.
     assert client.get(reverse("monitoring:school_dashboard", args=[director_mentor["neighbour"].pk])).status_code == 404
+
+
+def test_a_mentor_who_is_also_a_mentee_answers_a_mentees_questionnaire_as_the_mentee(client):
+    from monitoring.models import Response
+    from monitoring.services import questionnaire_create_default
+    from registry.models import Membership
+    from tests.factories import MenteeProfileFactory, MentorProfileFactory
+
+    school = OrganisationFactory()
+    mentee = MenteeProfileFactory(person__organisation=school).person
+    mentor = MentorProfileFactory(person__organisation=school).person
+    user = make_user(Role.MENTOR, mentor)
+    Membership.objects.create(user=user, role=Role.MENTEE, person=mentee)
+    questionnaire = questionnaire_create_default(municipality=school.municipality)
+    questionnaire.audience = questionnaire.Audience.MENTEE
+    questionnaire.save(update_fields=["audience"])
+    client.force_login(user)
+    assert questionnaire in client.get(reverse("monitoring:questionnaire_list")).context["to_answer"]
+    questions = list(questionnaire.questions.all())
+    data = {f"q{questions[0].pk}": 5, f"q{questions[1].pk}": 4, f"q{questions[2].pk}": 1, f"q{questions[3].pk}": ""}
+    answer = client.post(reverse("monitoring:questionnaire_answer", args=[questionnaire.pk]), data)
+    assert answer.status_code == 302, page_text(answer)
+    response = Response.objects.get(questionnaire=questionnaire)
+    assert (response.person, response.role) == (mentee, Role.MENTEE)

@@ -156,29 +156,36 @@ def assert_pdf(content: bytes, shown: list[str]) -> str:
     text = compact(" ".join(page.extract_text() for page in reader.pages))
     for payload in shown:
         assert compact(payload) in text, f"{payload!r} not in the PDF text"
-    seen: set[tuple[int, int]] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, IndirectObject):
-            if (node.idnum, node.generation) in seen:
-                return
-            seen.add((node.idnum, node.generation))
-            node = node.get_object()
-        if isinstance(node, DictionaryObject):
-            for key in ("/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/SubmitForm", "/ImportData"):
-                assert key not in node, f"PDF carries {key}"
-            assert node.get("/S") not in ("/JavaScript", "/Launch", "/SubmitForm"), node.get("/S")
-            if "/URI" in node:
-                uri = re.sub(r"[\x00-\x20]", "", str(node["/URI"])).lower()
-                assert not uri.startswith(("javascript:", "vbscript:", "data:")), uri
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, ArrayObject):
-            for value in node:
-                walk(value)
-
-    walk(reader.trailer)
+    _assert_inert(reader.trailer, set())
     return text
+
+
+def _assert_inert(node, seen: set[tuple[int, int]]) -> None:
+    """Every object reachable from ``node`` carries nothing active; ``seen`` holds the indirect objects
+    already checked, as objects refer to each other (a page to its parent and back)."""
+    if isinstance(node, IndirectObject):
+        if (node.idnum, node.generation) in seen:
+            return
+        seen.add((node.idnum, node.generation))
+        node = node.get_object()
+    if isinstance(node, DictionaryObject):
+        _assert_inert_dictionary(node)
+        children = node.values()
+    elif isinstance(node, ArrayObject):
+        children = node
+    else:
+        return
+    for value in children:
+        _assert_inert(value, seen)
+
+
+def _assert_inert_dictionary(node: DictionaryObject) -> None:
+    for key in ("/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/SubmitForm", "/ImportData"):
+        assert key not in node, f"PDF carries {key}"
+    assert node.get("/S") not in ("/JavaScript", "/Launch", "/SubmitForm"), node.get("/S")
+    if "/URI" in node:
+        uri = re.sub(r"[\x00-\x20]", "", str(node["/URI"])).lower()
+        assert not uri.startswith(("javascript:", "vbscript:", "data:")), uri
 
 
 def assert_xlsx(content: bytes, shown: list[str]) -> list:

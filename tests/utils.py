@@ -85,32 +85,37 @@ class PageParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, attrs))
         attributes = {key: value if value is not None else "" for key, value in attrs}
-        name = attributes.get("name")
         if tag == "form":
             self.form = Form(action=attributes.get("action", ""), method=(attributes.get("method") or "get").lower())
             self.forms.append(self.form)
-            return
-        if self.form is None:
-            return
+        elif self.form is not None:
+            self.start_control(tag, attributes.get("name"), attributes)
+
+    def start_control(self, tag: str, name: str | None, attributes: dict[str, str]) -> None:
+        """A tag inside a form: a disabled control is known to the form but sends nothing."""
         if name and tag in ("input", "select", "textarea"):
             self.form.controls.add(name)
         if "disabled" in attributes:
             return
         if tag == "input":
-            kind = attributes.get("type", "text").lower()
-            if not name or kind in self.SKIPPED_INPUTS:
-                return
-            if kind in ("checkbox", "radio"):
-                if "checked" in attributes:
-                    self.form.fields.append((name, attributes.get("value", "on")))
-            else:
-                self.form.fields.append((name, attributes.get("value", "")))
+            self.add_input(name, attributes)
         elif tag == "textarea" and name:
             self.textarea = (name, [])
         elif tag == "select" and name:
             self.select = {"name": name, "multiple": "multiple" in attributes, "options": []}
         elif tag == "option" and self.select is not None:
             self.select["options"].append((attributes.get("value"), "selected" in attributes, []))
+
+    def add_input(self, name: str | None, attributes: dict[str, str]) -> None:
+        """Buttons and files send nothing here; a checkbox or radio only when checked, «on» if it has no value."""
+        kind = attributes.get("type", "text").lower()
+        if not name or kind in self.SKIPPED_INPUTS:
+            return
+        if kind in ("checkbox", "radio"):
+            if "checked" in attributes:
+                self.form.fields.append((name, attributes.get("value", "on")))
+        else:
+            self.form.fields.append((name, attributes.get("value", "")))
 
     def handle_data(self, data):
         if self.textarea is not None:

@@ -18,7 +18,7 @@ spreadsheets and the database's unique constraint use.
 
 from .columns import COLUMNS, TEMPLATE_COLUMNS, TITLES
 from .plan import PREVIEW_ROWS, ImportPlan, Planner, RowPlan, fingerprint, plan_import
-from .writer import apply_import, copy_rows, reserve_ids
+from .writer import apply_import, copy_rows, import_confirm_batch, reserve_ids
 
 __all__ = [
     "COLUMNS",
@@ -31,6 +31,7 @@ __all__ = [
     "apply_import",
     "copy_rows",
     "fingerprint",
+    "import_confirm_batch",
     "plan_import",
     "reserve_ids",
 ]

@@ -8,11 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring_portal.columns import header_key
+from mentoring_portal.concurrency import versions_of
 from mentoring_portal.spreadsheets import SpreadsheetError, clean_text, normalise, parse_date, read_table
 
 from ..models import (
@@ -383,89 +383,39 @@ class Planner:
         return fields["last_name"], fields["first_name"], fields["middle_name"]
 
     def plan_row(self, number: int, values: dict, new_subjects: dict[tuple[int, str], str]) -> RowPlan:
+        """Who (the name), where (the organisation), what (each column), then create, update or leave.
+
+        Runs for every row of a file of 20,000: the steps share the row and its one dict of fields.
+        """
         row = RowPlan(number=number)
         text = {key: clean_text(value) for key, value in values.items()}
-
-        # Who: the name, split into its parts.
-        if "full_name" in text:
-            parts = text["full_name"].split(" ")
-            if len([part for part in parts if part]) < 2:
-                row.refuse("full_name", _("укажите фамилию и имя (и отчество, если есть)."))
-                return row
-            last, first, middle = parts[0], parts[1], " ".join(parts[2:])
-        else:
-            last, first, middle = text.get("last_name", ""), text.get("first_name", ""), text.get("middle_name", "")
-            if not last or not first:
-                row.refuse("last_name" if not last else "first_name", _("обязательное поле."))
-                return row
-        row.name = " ".join(part for part in (last, first, middle) if part)
-        for name, value in (("last_name", last), ("first_name", first), ("middle_name", middle)):
-            if len(value) > LIMITS[name]:
-                column = "full_name" if "full_name" in text else name
-                row.refuse(column, _("длиннее %(limit)s символов.") % {"limit": LIMITS[name]})
-                return row
+        fields = self.plan_name(row, text)
+        if fields is None:
+            return row
 
         # Where: the organisation, within the user's reach.
         organisation = self.find_organisation(row, text.get("organisation", ""))
         if organisation is None:
             return row
         row.organisation, row.organisation_id = organisation.short_name, organisation.pk
-        stored = self.existing.get(person_key(organisation.pk, last, first, middle))
+        stored = self.existing.get(
+            person_key(organisation.pk, fields["last_name"], fields["first_name"], fields["middle_name"])
+        )
         if stored is not None and stored["anonymised_at"] is not None:
             row.refuse(
                 "full_name" if "full_name" in text else "last_name",
                 _("это обезличенная карточка (согласие на обработку данных отозвано); её нельзя заполнить снова."),
             )
             return row
-        fields: dict = {"last_name": last, "first_name": first, "middle_name": middle}
 
-        # What: each column; an empty cell keeps what is stored.
-        if text.get("position"):
-            fields["position"] = text["position"]
-            if len(text["position"]) > LIMITS["position"]:
-                row.refuse("position", _("длиннее %(limit)s символов.") % {"limit": LIMITS["position"]})
-        elif stored is None:
-            row.refuse("position", _("обязательное поле для нового педагога."))
-        if text.get("category"):
-            category = CATEGORY_WORDS.get(header_key(text["category"]).replace(" категория", ""))
-            category = category or CATEGORY_WORDS.get(header_key(text["category"]))
-            if category is None:
-                row.refuse(
-                    "category",
-                    _("«%(value)s» — нет такой категории. Допустимо: высшая, первая, соответствие, без категории.")
-                    % {"value": text["category"]},
-                )
-            else:
-                fields["qualification_category"] = category
+        # What: each column; an empty cell keeps what is stored. The order is the order of the errors.
+        self.plan_position(row, text, stored, fields)
+        self.plan_category(row, text, fields)
         self.plan_experience(row, values, text, stored, fields)
         if "consent_date" in values:
             self.plan_date(row, "consent_date", values["consent_date"], fields)
-        if text.get("email"):
-            if len(text["email"]) > LIMITS["email"]:
-                row.refuse("email", _("длиннее %(limit)s символов.") % {"limit": LIMITS["email"]})
-            elif not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text["email"]):
-                row.refuse("email", _("«%(value)s» — не адрес электронной почты.") % {"value": text["email"]})
-            else:
-                fields["email"] = text["email"]
-        if text.get("phone"):
-            fields["phone"] = text["phone"]
-            if len(text["phone"]) > LIMITS["phone"]:
-                row.refuse("phone", _("длиннее %(limit)s символов.") % {"limit": LIMITS["phone"]})
-        if text.get("subjects"):
-            row.subjects = []
-            for name in split_subjects(text["subjects"]):
-                if len(name) > SUBJECT_LIMIT:
-                    row.refuse(
-                        "subjects",
-                        _("«%(value)s…» — название предмета длиннее %(limit)s символов.")
-                        % {"value": name[:40], "limit": SUBJECT_LIMIT},
-                    )
-                    continue
-                key = normalise(name)
-                municipality = self.municipality_of[organisation.pk]
-                if (None, key) not in self.subject_by_name and (municipality, key) not in self.subject_by_name:
-                    new_subjects.setdefault((municipality, key), name)
-                row.subjects.append(name)
+        self.plan_contacts(row, text, fields)
+        self.plan_subjects(row, text, organisation, new_subjects)
         self.plan_roles(row, text, stored, fields)
         row.person_fields = fields
         if row.action == "refused":
@@ -477,6 +427,91 @@ class Planner:
         row.person_id = stored["pk"]
         self.compare(row, stored, fields)
         return row
+
+    def plan_name(self, row: RowPlan, text: dict) -> dict | None:
+        """The name's parts, from «ФИО» or from their own columns, as the first of the person's fields.
+
+        ``None`` when the row is refused for its name: nothing else of it can be matched then.
+        """
+        if "full_name" in text:
+            parts = text["full_name"].split(" ")
+            if len([part for part in parts if part]) < 2:
+                row.refuse("full_name", _("укажите фамилию и имя (и отчество, если есть)."))
+                return None
+            last, first, middle = parts[0], parts[1], " ".join(parts[2:])
+        else:
+            last, first, middle = text.get("last_name", ""), text.get("first_name", ""), text.get("middle_name", "")
+            if not last or not first:
+                row.refuse("last_name" if not last else "first_name", _("обязательное поле."))
+                return None
+        row.name = " ".join(part for part in (last, first, middle) if part)
+        for name, value in (("last_name", last), ("first_name", first), ("middle_name", middle)):
+            if len(value) > LIMITS[name]:
+                column = "full_name" if "full_name" in text else name
+                row.refuse(column, _("длиннее %(limit)s символов.") % {"limit": LIMITS[name]})
+                return None
+        return {"last_name": last, "first_name": first, "middle_name": middle}
+
+    def plan_position(self, row: RowPlan, text: dict, stored: dict | None, fields: dict) -> None:
+        if text.get("position"):
+            self.plan_limited(row, "position", text["position"], fields)
+        elif stored is None:
+            row.refuse("position", _("обязательное поле для нового педагога."))
+
+    def plan_category(self, row: RowPlan, text: dict, fields: dict) -> None:
+        """«Высшая категория», «первая», «СЗД»: the qualification category, with or without the word «категория»."""
+        if not text.get("category"):
+            return
+        category = CATEGORY_WORDS.get(header_key(text["category"]).replace(" категория", ""))
+        category = category or CATEGORY_WORDS.get(header_key(text["category"]))
+        if category is None:
+            row.refuse(
+                "category",
+                _("«%(value)s» — нет такой категории. Допустимо: высшая, первая, соответствие, без категории.")
+                % {"value": text["category"]},
+            )
+        else:
+            fields["qualification_category"] = category
+
+    def plan_contacts(self, row: RowPlan, text: dict, fields: dict) -> None:
+        """An e-mail is kept only when it reads as one; a phone as written, in any of its many forms."""
+        if text.get("email"):
+            if len(text["email"]) > LIMITS["email"]:
+                row.refuse("email", _("длиннее %(limit)s символов.") % {"limit": LIMITS["email"]})
+            elif not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text["email"]):
+                row.refuse("email", _("«%(value)s» — не адрес электронной почты.") % {"value": text["email"]})
+            else:
+                fields["email"] = text["email"]
+        if text.get("phone"):
+            self.plan_limited(row, "phone", text["phone"], fields)
+
+    @staticmethod
+    def plan_limited(row: RowPlan, column: str, value: str, fields: dict) -> None:
+        fields[column] = value
+        if len(value) > LIMITS[column]:
+            row.refuse(column, _("длиннее %(limit)s символов.") % {"limit": LIMITS[column]})
+
+    def plan_subjects(
+        self, row: RowPlan, text: dict, organisation: Organisation, new_subjects: dict[tuple[int, str], str]
+    ) -> None:
+        """The subjects as written; a name the municipality does not know yet goes to ``new_subjects``,
+        to be added at confirm (the shared list and the municipality's own are both looked in)."""
+        if not text.get("subjects"):
+            return
+        row.subjects = []
+        for name in split_subjects(text["subjects"]):
+            if len(name) > SUBJECT_LIMIT:
+                row.refuse(
+                    "subjects",
+                    _("«%(value)s…» — название предмета длиннее %(limit)s символов.")
+                    % {"value": name[:40], "limit": SUBJECT_LIMIT},
+                )
+                continue
+            key = normalise(name)
+            municipality = self.municipality_of[organisation.pk]
+            if (None, key) not in self.subject_by_name and (municipality, key) not in self.subject_by_name:
+                new_subjects.setdefault((municipality, key), name)
+            row.subjects.append(name)
 
     def find_organisation(self, row: RowPlan, name: str) -> Organisation | None:
         if not name:
@@ -572,15 +607,21 @@ class Planner:
             return
         has_mentor = stored is not None and stored["pk"] in self.mentors
         has_mentee = stored is not None and stored["pk"] in self.mentees
+        if self.plan_mentor(row, text, wants_mentor, has_mentor):
+            self.plan_mentee(row, text, stored, fields, wants_mentee, has_mentee)
 
-        if text.get("competencies") and not (wants_mentor or has_mentor):
+    def plan_mentor(self, row: RowPlan, text: dict, wants: bool, has: bool) -> bool:
+        """The mentor's side of the row; ``False`` when refused, and the mentee's side is not looked at then."""
+        if text.get("competencies") and not (wants or has):
             row.refuse("competencies", _("компетенции указывают только для наставников: укажите роль «наставник»."))
-            return
-        if wants_mentor or (has_mentor and text.get("competencies")):
+            return False
+        if wants or (has and text.get("competencies")):
             row.mentor = {}
             if text.get("competencies"):
                 row.mentor["terms"], row.mentor["text"] = self.match_terms(Vocabulary.COMPETENCY, text["competencies"])
+        return True
 
+    def plan_mentee(self, row: RowPlan, text: dict, stored: dict | None, fields: dict, wants: bool, has: bool) -> None:
         category = None
         if text.get("mentee_category"):
             category = self.mentee_category_by_name.get(normalise(text["mentee_category"]))
@@ -591,28 +632,37 @@ class Planner:
                     % {"value": text["mentee_category"]},
                 )
                 return
-        if (text.get("requests") or category) and not (wants_mentee or has_mentee):
+        if (text.get("requests") or category) and not (wants or has):
             column = "requests" if text.get("requests") else "mentee_category"
             row.refuse(column, _("заполняется только для наставляемых: укажите роль «наставляемый»."))
             return
-        if wants_mentee or (has_mentee and (text.get("requests") or category)):
-            row.mentee = {}
-            if category:
-                row.mentee["category"] = category
-            elif not has_mentee:
-                # A school's sheet rarely has this column; a teacher under 3 years is a young teacher (seed 003 §5.3).
-                since = fields.get("teaching_since") or (stored or {}).get("teaching_since")
-                years = Person.experience_years_from(since, self.today)
-                if years is None or years >= 3:
-                    row.refuse(
-                        "mentee_category",
-                        _("обязательное поле для нового наставляемого со стажем от 3 лет (или без стажа в файле)."),
-                    )
-                    return
-                row.mentee["category"] = MenteeProfile.Category.YOUNG
-                row.warnings.append(_("категория наставляемого не указана: стаж меньше 3 лет — «Молодой педагог»."))
-            if text.get("requests"):
-                row.mentee["terms"], row.mentee["text"] = self.match_terms(Vocabulary.REQUEST, text["requests"])
+        if not (wants or (has and (text.get("requests") or category))):
+            return
+        row.mentee = {}
+        if category:
+            row.mentee["category"] = category
+        elif not has:
+            if not self.young_by_default(row, stored, fields):
+                return
+            row.mentee["category"] = MenteeProfile.Category.YOUNG
+        if text.get("requests"):
+            row.mentee["terms"], row.mentee["text"] = self.match_terms(Vocabulary.REQUEST, text["requests"])
+
+    def young_by_default(self, row: RowPlan, stored: dict | None, fields: dict) -> bool:
+        """A new mentee with no category: a young teacher if under 3 years of experience, else refused.
+
+        A school's sheet rarely has this column; a teacher under 3 years is a young teacher (seed 003 §5.3).
+        """
+        since = fields.get("teaching_since") or (stored or {}).get("teaching_since")
+        years = Person.experience_years_from(since, self.today)
+        if years is None or years >= 3:
+            row.refuse(
+                "mentee_category",
+                _("обязательное поле для нового наставляемого со стажем от 3 лет (или без стажа в файле)."),
+            )
+            return False
+        row.warnings.append(_("категория наставляемого не указана: стаж меньше 3 лет — «Молодой педагог»."))
+        return True
 
     def match_terms(self, vocabulary: str, text: str) -> tuple[set[int], str]:
         """Items found in the managed list become links; the rest stays as free text."""
@@ -626,6 +676,7 @@ class Planner:
         return terms, "; ".join(free)
 
     def compare(self, row: RowPlan, stored: dict, fields: dict) -> None:
+        """What the row changes in the stored person, as the preview lists it; nothing is ``unchanged``."""
         for name, label in CHANGE_LABELS.items():
             if name in fields and fields[name] != stored[name]:
                 row.changes.append(label)
@@ -637,40 +688,43 @@ class Planner:
         row.mentor_profile_id = (self.mentors.get(stored["pk"]) or {}).get("pk")
         row.mentee_profile_id = (self.mentees.get(stored["pk"]) or {}).get("pk")
         if row.mentor is not None:
-            profile = self.mentors.get(stored["pk"])
-            if profile is None:
-                row.changes.append(_("становится наставником"))
-            elif "terms" in row.mentor and (
-                row.mentor["terms"] != self.mentor_terms.get(profile["pk"], set())
-                or row.mentor["text"] != profile["competencies_text"]
-            ):
-                row.changes.append(_("компетенции"))
+            self.compare_mentor(row, self.mentors.get(stored["pk"]))
         if row.mentee is not None:
-            profile = self.mentees.get(stored["pk"])
-            if profile is None:
-                row.changes.append(_("становится наставляемым"))
-            else:
-                if row.mentee.get("category", profile["category"]) != profile["category"]:
-                    row.changes.append(_("категория наставляемого"))
-                if "terms" in row.mentee and (
-                    row.mentee["terms"] != self.mentee_terms.get(profile["pk"], set())
-                    or row.mentee["text"] != profile["requests_text"]
-                ):
-                    row.changes.append(_("запрос"))
+            self.compare_mentee(row, self.mentees.get(stored["pk"]))
         row.action = "update" if row.changes else "unchanged"
+
+    def compare_mentor(self, row: RowPlan, profile: dict | None) -> None:
+        if profile is None:
+            row.changes.append(_("становится наставником"))
+        elif "terms" in row.mentor and (
+            row.mentor["terms"] != self.mentor_terms.get(profile["pk"], set())
+            or row.mentor["text"] != profile["competencies_text"]
+        ):
+            row.changes.append(_("компетенции"))
+
+    def compare_mentee(self, row: RowPlan, profile: dict | None) -> None:
+        if profile is None:
+            row.changes.append(_("становится наставляемым"))
+            return
+        if row.mentee.get("category", profile["category"]) != profile["category"]:
+            row.changes.append(_("категория наставляемого"))
+        if "terms" in row.mentee and (
+            row.mentee["terms"] != self.mentee_terms.get(profile["pk"], set())
+            or row.mentee["text"] != profile["requests_text"]
+        ):
+            row.changes.append(_("запрос"))
 
 
 def fingerprint(organisation_ids: set[int]) -> list:
-    """What the plan depends on in the database; if it is the same at confirm, the preview's plan still holds."""
-    people = Person.objects.filter(organisation_id__in=organisation_ids).aggregate(
-        count=Count("pk"), last=Max("pk"), changed=Max("updated_at")
-    )
+    """What the plan depends on in the database; if it is the same at confirm, the preview's plan still holds.
+
+    The people of the organisations and their bank entries by their versions (``versions_of``: any
+    write, creation, deletion or move of one of them changes it), and the number of subjects.
+    """
     return [
-        people["count"],
-        people["last"],
-        people["changed"].isoformat() if people["changed"] else None,
-        MentorProfile.objects.filter(person__organisation_id__in=organisation_ids).count(),
-        MenteeProfile.objects.filter(person__organisation_id__in=organisation_ids).count(),
+        versions_of(Person.objects.filter(organisation_id__in=organisation_ids)),
+        versions_of(MentorProfile.objects.filter(person__organisation_id__in=organisation_ids)),
+        versions_of(MenteeProfile.objects.filter(person__organisation_id__in=organisation_ids)),
         Subject.objects.count(),
     ]
 

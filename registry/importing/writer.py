@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring_portal.audit import record_history
+from mentoring_portal.concurrency import bulk_update, bump
 from mentoring_portal.spreadsheets import normalise
 
 from ..models import (
@@ -29,9 +30,10 @@ def apply_import(
     """Write the plan in one transaction: all its rows, or with ``valid_only`` the rows that are not refused.
 
     ``stored`` is the preview's plan (``ImportPlan.to_json``): reused when the people of the
-    user's organisations have not changed since, planned again (with the same ``options``:
-    the columns and organisations chosen in the preview) otherwise. Nothing is written when
-    the file itself is refused, or when rows are refused and ``valid_only`` was not asked.
+    user's organisations have not changed since (their versions, ``fingerprint``), planned
+    again (with the same ``options``: the columns and organisations chosen in the preview)
+    otherwise. Nothing is written when the file itself is refused, or when rows are refused
+    and ``valid_only`` was not asked.
     """
     organisation_ids = set(Organisation.objects.staffed_by(user).values_list("pk", flat=True))
     if stored and stored.get("fingerprint") == fingerprint(organisation_ids):
@@ -68,7 +70,9 @@ def apply_import(
         for row in updates:
             for name, value in row.person_fields.items():
                 setattr(stored[row.person_id], name, value)
-        Person.objects.bulk_update(list(stored.values()), changed_fields, batch_size=2000)
+        bulk_update(Person, stored.values(), changed_fields, batch_size=2000)
+    else:  # their subjects or bank entries change: a form opened on them before is stale all the same
+        bump(Person.objects.filter(pk__in=[row.person_id for row in updates]))
 
     touched = creates + updates
     subject_rows = [row for row in touched if row.subjects is not None]
@@ -202,7 +206,7 @@ def _apply_mentors(rows: list[RowPlan]) -> None:
         for row in existing:
             profiles[row.mentor_profile_id].competencies_text = row.mentor["text"]
             ids[row.person_id] = row.mentor_profile_id
-        MentorProfile.objects.bulk_update(list(profiles.values()), ["competencies_text"], batch_size=2000)
+        bulk_update(MentorProfile, profiles.values(), ["competencies_text"], batch_size=2000)
         through.objects.filter(mentorprofile_id__in=list(profiles)).delete()
     copy_rows(
         through,
@@ -231,7 +235,7 @@ def _apply_mentees(rows: list[RowPlan]) -> None:
         profile.category = row.mentee.get("category", profile.category)
         profile.requests_text = row.mentee.get("text", profile.requests_text)
         ids[row.person_id] = profile.pk
-    MenteeProfile.objects.bulk_update(list(profiles.values()), ["category", "requests_text"], batch_size=2000)
+    bulk_update(MenteeProfile, profiles.values(), ["category", "requests_text"], batch_size=2000)
     through = MenteeProfile.requests.through
     replaced = [row.mentee_profile_id for row in existing if "terms" in row.mentee]
     through.objects.filter(menteeprofile_id__in=replaced).delete()
@@ -240,3 +244,23 @@ def _apply_mentees(rows: list[RowPlan]) -> None:
         ("menteeprofile_id", "vocabularyterm_id"),
         ((ids[row.person_id], term) for row in rows if "terms" in row.mentee for term in row.mentee["terms"]),
     )
+
+
+@transaction.atomic
+def import_confirm_batch(*, user, batch, valid_only: bool = False, **options) -> ImportPlan:
+    """The confirm of an upload: its plan written and the upload marked as loaded, together or not at all.
+
+    The refused rows stay in the batch's plan, so their file can be downloaded after the valid ones went in.
+    """
+    plan = apply_import(
+        user, batch.file_name, bytes(batch.content), stored=batch.plan, valid_only=valid_only, **options
+    )
+    if not (plan.can_apply or (valid_only and plan.can_apply_valid)):
+        return plan
+    batch.status = batch.Status.APPLIED
+    batch.summary = plan.summary()
+    batch.applied_at = timezone.now()
+    batch.content = b""
+    batch.plan = {key: batch.plan.get(key) for key in ("headers", "refused")} if plan.counts["refused"] else {}
+    batch.save(update_fields=["status", "summary", "applied_at", "content", "plan"])
+    return plan

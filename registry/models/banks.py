@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mentoring_portal.concurrency import Versioned
 from mentoring_portal.exporters import generated_name
 
 from .people import Person, Vocabulary, VocabularyTerm
@@ -22,7 +23,7 @@ def consent_upload_path(instance, filename: str) -> str:
     return generated_name("consents", filename)
 
 
-class MentorProfile(models.Model):
+class MentorProfile(Versioned):
     """A person in the mentor bank (банк наставников)."""
 
     Status = ProfileStatus
@@ -73,7 +74,7 @@ class MentorProfile(models.Model):
         return str(self.person)
 
 
-class MenteeProfile(models.Model):
+class MenteeProfile(Versioned):
     """A person in the mentee bank with their requests (база наставляемых с перечнем запросов)."""
 
     class Category(models.TextChoices):

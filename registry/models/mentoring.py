@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mentoring_portal.concurrency import Versioned
+
 from .people import Organisation, Person
 from .scope import scope_of
 
@@ -128,7 +130,7 @@ class MentoringGroupQuerySet(models.QuerySet):
         return self.filter(status=MentoringGroup.Status.ACTIVE)
 
 
-class MentoringGroup(models.Model):
+class MentoringGroup(Versioned):
     """A mentoring pair (one mentee) or group (two or more) under one mentor."""
 
     class Status(models.TextChoices):
@@ -258,7 +260,7 @@ class ProgramQuerySet(models.QuerySet):
         return self.filter(organisation_id__in=scope.managed_organisation_ids)
 
 
-class Program(models.Model):
+class Program(Versioned):
     """A personalised mentoring program (персонализированная программа наставничества), 3 months to a year.
 
     A program with no pair is a template in the school's bank of programs.
@@ -316,7 +318,7 @@ class Program(models.Model):
         return reverse("registry:program_detail", args=[self.pk])
 
 
-class Activity(models.Model):
+class Activity(Versioned):
     """A line of the program's plan: what, when, in what form, who is responsible; marked done by the mentor."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="activities")

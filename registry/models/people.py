@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mentoring_portal.concurrency import Versioned
+
 from .scope import scope_of
 
 YOUNG_TEACHER_YEARS = 3
@@ -59,7 +61,7 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(Q(municipality_id__in=scope.municipality_ids) | Q(pk__in=scope.managed_organisation_ids))
 
 
-class Organisation(models.Model):
+class Organisation(Versioned):
     class Kind(models.TextChoices):
         SCHOOL = "school", _("Общеобразовательная организация")
         KINDERGARTEN = "kindergarten", _("Дошкольная образовательная организация")
@@ -193,7 +195,7 @@ def young_teacher_threshold(today: datetime.date | None = None) -> datetime.date
     return (today or timezone.localdate()) - relativedelta(years=YOUNG_TEACHER_YEARS)
 
 
-class Person(models.Model):
+class Person(Versioned):
     """A pedagogical worker (педагогический работник): the person record behind every role."""
 
     class Category(models.TextChoices):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,7 +18,7 @@ from mentoring_portal.spreadsheets import normalise
 
 from ..exporters import ImportTemplate, RefusedRowsExport
 from ..forms import ImportUploadForm
-from ..importing import COLUMNS, PREVIEW_ROWS, ImportPlan, apply_import, plan_import
+from ..importing import COLUMNS, PREVIEW_ROWS, ImportPlan, import_confirm_batch, plan_import
 from ..models import ColumnChoice, ImportBatch, Organisation
 
 
@@ -152,19 +151,10 @@ def import_confirm(request, pk: int):
         messages.info(request, _("Этот файл уже загружен."))
         return redirect(batch)
     valid_only = request.POST.get("valid_only") == "1"
-    plan = apply_import(
-        request.user, batch.file_name, bytes(batch.content), stored=batch.plan, valid_only=valid_only, **_options(batch)
-    )
-    if not (plan.can_apply or (valid_only and plan.can_apply_valid)):
+    plan = import_confirm_batch(user=request.user, batch=batch, valid_only=valid_only, **_options(batch))
+    if batch.status != ImportBatch.Status.APPLIED:
         messages.error(request, _("Файл не загружен: исправьте отклонённые строки и загрузите его снова."))
         return redirect(batch)
-    batch.status = ImportBatch.Status.APPLIED
-    batch.summary = plan.summary()
-    batch.applied_at = timezone.now()
-    batch.content = b""
-    # The refused rows stay in the plan, for their file to be downloaded after the valid ones went in.
-    batch.plan = {key: batch.plan.get(key) for key in ("headers", "refused")} if plan.counts["refused"] else {}
-    batch.save(update_fields=["status", "summary", "applied_at", "content", "plan"])
     counts = plan.counts
     if counts["refused"]:
         messages.success(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mentoring_portal.concurrency import state_of
 from mentoring_portal.forms import error_text, form_errors
 
 from ..access import (
@@ -20,6 +18,7 @@ from ..access import (
     can_form_groups,
     can_manage_group,
     can_mark_progress,
+    can_self_assess,
     get_group_for,
     get_order_for,
     get_person_for,
@@ -38,6 +37,7 @@ from ..mentoring_forms import (
     OrderForm,
     ProgramForm,
     ProgramResultForm,
+    SelfAssessmentForm,
 )
 from ..models import (
     Activity,
@@ -55,6 +55,7 @@ from ..services import (
     order_issue,
     program_copy_from_bank,
     program_put_in_bank,
+    program_save,
     propose_mentors,
 )
 from .people import _page
@@ -262,16 +263,7 @@ def order_pdf(request, pk: int):
 # --- programs ----------------------------------------------------------------------------------
 def _save_program(request, form, formset) -> Program | None:
     if form.is_valid() and formset.is_valid():
-        with transaction.atomic():
-            program = form.save()
-            formset.instance = program
-            activities = formset.save(commit=False)
-            for activity in formset.deleted_objects:
-                activity.delete()
-            for number, activity in enumerate(activities, start=1):
-                activity.position = activity.position or number
-                activity.save()
-        return program
+        return program_save(form=form, activities=formset)
     return None
 
 
@@ -308,8 +300,6 @@ def program_update(request, pk: int):
 def program_detail(request, pk: int):
     program = get_program_for(request.user, pk)
     activities = list(program.activities.all())
-    for activity in activities:
-        activity.state = state_of(activity, ActivityDoneForm)
     done = sum(1 for activity in activities if activity.done_on)
     today = timezone.localdate()
     return render(
@@ -325,6 +315,9 @@ def program_detail(request, pk: int):
             "can_edit": can_edit_program(request.user, program),
             "can_mark": can_mark_progress(request.user, program),
             "result_form": ProgramResultForm(instance=program),
+            "self_assessment_form": (
+                SelfAssessmentForm(instance=program) if can_self_assess(request.user, program) else None
+            ),
             "history": program_log(program),
         },
     )
@@ -354,6 +347,20 @@ def program_result(request, pk: int):
     if form.is_valid():
         form.save()
         messages.success(request, _("Итоги программы сохранены."))
+    else:
+        messages.error(request, form_errors(form))
+    return redirect(program)
+
+
+@require_POST
+def program_self_assessment(request, pk: int):
+    program = get_program_for(request.user, pk)
+    if not can_self_assess(request.user, program):
+        raise PermissionDenied
+    form = SelfAssessmentForm(request.POST, instance=program)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Самооценка сохранена."))
     else:
         messages.error(request, form_errors(form))
     return redirect(program)

@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,7 +20,14 @@ from mentoring_portal.columns import header_key, mapping_form
 from ..access import coordinated_municipalities, is_municipal
 from ..forms import ImportUploadForm
 from ..models import ColumnChoice, ImportBatch, Municipality, Organisation
-from ..organisation_import import COLUMNS, OrganisationPlan, apply_organisations, fingerprint, plan_organisations
+from ..organisation_import import (
+    COLUMNS,
+    OrganisationPlan,
+    apply_organisations,
+    fingerprint,
+    mark_applied,
+    plan_organisations,
+)
 
 KIND = ImportBatch.Kind.ORGANISATIONS
 PREVIEW_ROWS = 500  # as the teacher import: the rows listed in full on the preview
@@ -217,14 +223,7 @@ def organisation_import_confirm(request, pk: int):
         else:
             messages.error(request, result["error"])
         return _to_preview(batch)
-    batch.status = ImportBatch.Status.APPLIED
-    batch.summary = {"counts": {key: result[key] for key in ("create", "update", "unchanged", "refused")}}
-    batch.applied_at = timezone.now()
-    batch.content = b""
-    # The refused rows stay in the plan, for the result page to say what was not loaded and why.
-    plan.rows = [row for row in plan.rows if row.action == "refused"]
-    batch.plan = plan.to_json() if plan.rows else {}
-    batch.save(update_fields=["status", "summary", "applied_at", "content", "plan"])
+    mark_applied(batch, plan, result)
     if result["refused"]:
         messages.success(
             request,

@@ -519,34 +519,16 @@ def _red_black_tree(keys: list) -> tuple[dict, int]:
 
 
 def _compound_file(streams: list[tuple[str, bytes]], root_clsid: bytes = b"\0" * 16) -> bytes:
-    """A compound file (version 3) whose root storage holds ``streams``, small ones in the mini stream."""
-    mini_stream = bytearray()
-    mini_fat: list[int] = []
-    big_streams: list[bytes] = []
-    starts: list[tuple[str, int]] = []  # ("mini", first mini sector) or ("big", index in big_streams)
-    for _name, data in streams:
-        if not data:
-            raise ValueError("empty streams are not supported")
-        if len(data) < _MINI_CUTOFF:
-            first, count = len(mini_stream) // _MINI_SECTOR, _sectors(len(data), _MINI_SECTOR)
-            mini_fat += [*range(first + 1, first + count), _ENDOFCHAIN]
-            mini_stream += data.ljust(count * _MINI_SECTOR, b"\0")
-            starts.append(("mini", first))
-        else:
-            starts.append(("big", len(big_streams)))
-            big_streams.append(data)
+    """A compound file (version 3) whose root storage holds ``streams``, small ones in the mini stream.
 
-    entries = len(streams) + 1
-    directory_count = _sectors(entries * 128, _SECTOR)
+    Sectors in file order: the FAT, the directory, the mini FAT, the mini stream, then each big stream.
+    """
+    mini_stream, mini_fat, big_streams, starts = _split_streams(streams)
+    directory_count = _sectors((len(streams) + 1) * 128, _SECTOR)
     mini_fat_count = _sectors(len(mini_fat) * 4, _SECTOR)
     mini_stream_count = _sectors(len(mini_stream), _SECTOR)
     big_counts = [_sectors(len(block), _SECTOR) for block in big_streams]
-    others = directory_count + mini_fat_count + mini_stream_count + sum(big_counts)
-    fat_count = 1
-    while fat_count * (_SECTOR // 4) < others + fat_count:
-        fat_count += 1
-    if fat_count > 109:  # pragma: no cover - would need DIFAT sectors; these files are tiny
-        raise ValueError("compound file too large for this writer")
+    fat_count = _fat_count(directory_count + mini_fat_count + mini_stream_count + sum(big_counts))
 
     fat = [_FREESECT] * (fat_count * _SECTOR // 4)
     fat[:fat_count] = [_FATSECT] * fat_count
@@ -568,9 +550,67 @@ def _compound_file(streams: list[tuple[str, bytes]], root_clsid: bytes = b"\0" *
     for count in big_counts:
         big_starts.append(chain(position, count))
         position += count
+    stream_starts = [first if area == "mini" else big_starts[first] for area, first in starts]
+    directory = _directory(streams, stream_starts, root_clsid, mini_stream_start, len(mini_stream), directory_count)
 
-    # Directory: entry 0 is the root storage; its child is the root of a red-black tree of the streams,
-    # ordered as the format wants: shorter names first, then by upper-cased name.
+    def pad(data: bytes, count: int) -> bytes:
+        return data.ljust(count * _SECTOR, b"\0")
+
+    mini_fat_bytes = struct.pack(f"<{len(mini_fat)}I", *mini_fat) if mini_fat else b""
+    mini_fat_bytes += struct.pack("<I", _FREESECT) * (mini_fat_count * _SECTOR // 4 - len(mini_fat))
+    body = [
+        struct.pack(f"<{len(fat)}I", *fat),
+        directory,
+        mini_fat_bytes,
+        pad(bytes(mini_stream), mini_stream_count),
+        *(pad(block, count) for block, count in zip(big_streams, big_counts, strict=True)),
+    ]
+    return _header(fat_count, directory_start, mini_fat_start, mini_fat_count) + b"".join(body)
+
+
+def _split_streams(streams: list[tuple[str, bytes]]) -> tuple[bytearray, list[int], list[bytes], list[tuple[str, int]]]:
+    """Small streams packed into the mini stream with their chains in the mini FAT; the big ones kept apart.
+
+    Each stream's start: ("mini", first mini sector) or ("big", index in the big streams).
+    """
+    mini_stream = bytearray()
+    mini_fat: list[int] = []
+    big_streams: list[bytes] = []
+    starts: list[tuple[str, int]] = []
+    for _name, data in streams:
+        if not data:
+            raise ValueError("empty streams are not supported")
+        if len(data) < _MINI_CUTOFF:
+            first, count = len(mini_stream) // _MINI_SECTOR, _sectors(len(data), _MINI_SECTOR)
+            mini_fat += [*range(first + 1, first + count), _ENDOFCHAIN]
+            mini_stream += data.ljust(count * _MINI_SECTOR, b"\0")
+            starts.append(("mini", first))
+        else:
+            starts.append(("big", len(big_streams)))
+            big_streams.append(data)
+    return mini_stream, mini_fat, big_streams, starts
+
+
+def _fat_count(others: int) -> int:
+    """FAT sectors enough for ``others`` sectors and for themselves."""
+    fat_count = 1
+    while fat_count * (_SECTOR // 4) < others + fat_count:
+        fat_count += 1
+    if fat_count > 109:  # pragma: no cover - would need DIFAT sectors; these files are tiny
+        raise ValueError("compound file too large for this writer")
+    return fat_count
+
+
+def _directory(
+    streams: list[tuple[str, bytes]],
+    starts: list[int],
+    root_clsid: bytes,
+    mini_stream_start: int,
+    mini_stream_size: int,
+    directory_count: int,
+) -> bytes:
+    """Entry 0 is the root storage; its child is the root of a red-black tree of the streams,
+    ordered as the format wants: shorter names first, then by upper-cased name."""
     order = sorted(range(len(streams)), key=lambda i: (len(streams[i][0]), streams[i][0].upper()))
     tree, tree_root = _red_black_tree(order)
 
@@ -585,19 +625,20 @@ def _compound_file(streams: list[tuple[str, bytes]], root_clsid: bytes = b"\0" *
 
     directory = [
         entry("Root Entry", 5, 1, _NOSTREAM, _NOSTREAM, entry_id(tree_root), root_clsid, mini_stream_start,
-              len(mini_stream))
+              mini_stream_size)
     ]  # fmt: skip
     placed = {order[position]: node for position, node in tree.items()}
     for index, (name, data) in enumerate(streams):
         left, right, colour = placed[index]
-        area, first = starts[index]
-        start = first if area == "mini" else big_starts[first]
         directory.append(
-            entry(name, 2, colour, entry_id(left), entry_id(right), _NOSTREAM, b"\0" * 16, start, len(data))
+            entry(name, 2, colour, entry_id(left), entry_id(right), _NOSTREAM, b"\0" * 16, starts[index], len(data))
         )
     empty = struct.pack("<64sHBBIII16sIQQIQ", b"", 0, 0, 0, _NOSTREAM, _NOSTREAM, _NOSTREAM, b"\0" * 16, 0, 0, 0, 0, 0)
     directory += [empty] * (directory_count * 4 - len(directory))
+    return b"".join(directory)
 
+
+def _header(fat_count: int, directory_start: int, mini_fat_start: int, mini_fat_count: int) -> bytes:
     header = struct.pack(
         "<8s16sHHHHH6sIIIIIIIII",
         OLE_MAGIC,
@@ -619,21 +660,7 @@ def _compound_file(streams: list[tuple[str, bytes]], root_clsid: bytes = b"\0" *
         0,
     )
     difat = list(range(fat_count)) + [_FREESECT] * (109 - fat_count)
-    header += struct.pack("<109I", *difat)
-
-    def pad(data: bytes, count: int) -> bytes:
-        return data.ljust(count * _SECTOR, b"\0")
-
-    mini_fat_bytes = struct.pack(f"<{len(mini_fat)}I", *mini_fat) if mini_fat else b""
-    mini_fat_bytes += struct.pack("<I", _FREESECT) * (mini_fat_count * _SECTOR // 4 - len(mini_fat))
-    body = [
-        struct.pack(f"<{len(fat)}I", *fat),
-        b"".join(directory),
-        mini_fat_bytes,
-        pad(bytes(mini_stream), mini_stream_count),
-        *(pad(block, count) for block, count in zip(big_streams, big_counts, strict=True)),
-    ]
-    return header + b"".join(body)
+    return header + struct.pack("<109I", *difat)
 
 
 def _biff_record(kind: int, data: bytes = b"") -> bytes:
