@@ -47,6 +47,13 @@ def number(value: int) -> str:
     return f"{value:,}".replace(",", "\u00a0")
 
 
+def counted(value: int, forms: str) -> str:
+    """«100 001 строку», «72 столбца», «5 ячеек»: the number with its noun in the right form."""
+    from .templatetags.portal import russian_plural
+
+    return f"{number(value)} {russian_plural(value, forms)}"
+
+
 class SpreadsheetError(Exception):
     """The file cannot be read as a table; the message says why, in Russian."""
 
@@ -219,14 +226,39 @@ _FILLED_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"[^>]*(?<!/)>')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>((?:(?!</c>).){0,4000}?)</c>', re.DOTALL)
 
 
-def _first_sheet_name(archive: zipfile.ZipFile) -> str:
-    sheets = sorted(
-        (name for name in archive.namelist() if name.startswith("xl/worksheets/sheet") and name.endswith(".xml")),
-        key=lambda name: (len(name), name),
-    )
-    if not sheets:
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
+    """The first sheet as Excel shows it (the first in workbook.xml), and its part: the one calamine reads.
+
+    Not the part named sheet1.xml: a workbook may list sheet2.xml first, and the limits must be
+    checked on exactly the sheet that is parsed.
+    """
+    try:
+        workbook = _read_member(archive, "xl/workbook.xml", 8 * 2**20)
+        relations = _read_member(archive, "xl/_rels/workbook.xml.rels", 8 * 2**20)
+    except KeyError:
+        raise SpreadsheetError(_("В книге нет листов с данными.")) from None
+    first = _SHEET.search(workbook)
+    if first is None:
         raise SpreadsheetError(_("В книге нет листов с данными."))
-    return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in sheets else sheets[0]
+    attributes = dict(_ATTRIBUTE.findall(first.group(1)))
+    name = attributes.get(b"name", b"").decode("utf-8", "replace")
+    wanted = next((value for key, value in attributes.items() if key.endswith(b":id")), b"")
+    for relation in _RELATIONSHIP.finditer(relations):
+        relation = dict(_ATTRIBUTE.findall(relation.group(1)))
+        if relation.get(b"Id") == wanted:
+            target = relation.get(b"Target", b"").decode("utf-8", "replace")
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if not part.startswith("xl/worksheets/") or part not in archive.namelist():
+                raise SpreadsheetError(
+                    _("Первый лист книги — не таблица (диаграмма или макрос). Поставьте лист с таблицей первым.")
+                )
+            return name, part
+    raise SpreadsheetError(_("Файл повреждён: его не удаётся открыть как книгу Excel или документ Word."))
 
 
 def check_sheet_size(data: bytes) -> None:
@@ -240,8 +272,8 @@ def check_sheet_size(data: bytes) -> None:
     cells = data.count(b"</c>")  # every filled cell closes; counted without building anything
     if cells > MAX_CELLS:
         raise SpreadsheetError(
-            _("В листе %(cells)s ячеек, допустимо не больше %(limit)s. Разделите таблицу на несколько файлов.")
-            % {"cells": number(cells), "limit": number(MAX_CELLS)}
+            _("В листе %(cells)s, допустимо не больше %(limit)s. Разделите таблицу на несколько файлов.")
+            % {"cells": counted(cells, "ячейка,ячейки,ячеек"), "limit": number(MAX_CELLS)}
         )
     rows = columns = 0
     # In slices of about a megabyte, cut at row ends: the lists findall builds stay small.
@@ -262,18 +294,22 @@ def _refuse_size(rows: int, columns: int) -> None:
     if rows > MAX_DATA_ROWS + HEADER_SEARCH_ROWS:
         raise SpreadsheetError(
             _(
-                "Лист занимает %(rows)s строк, допустимо не больше %(limit)s. Разделите таблицу на несколько файлов "
+                "Лист занимает %(rows)s, допустимо не больше %(limit)s. Разделите таблицу на несколько файлов "
                 "или удалите пустые строки внизу листа (в том числе с оформлением)."
             )
-            % {"rows": number(rows), "limit": number(MAX_DATA_ROWS)}
+            % {"rows": counted(rows, "строку,строки,строк"), "limit": number(MAX_DATA_ROWS)}
         )
     if columns > MAX_COLUMNS:
         raise SpreadsheetError(
             _(
-                "Лист занимает столбцы до %(column)s (%(columns)s столбцов), допустимо не больше %(limit)s. "
+                "Лист занимает столбцы до %(column)s (%(columns)s), допустимо не больше %(limit)s. "
                 "Удалите лишние столбцы справа (в том числе пустые с оформлением)."
             )
-            % {"column": get_column_letter(min(columns, 16384)), "columns": columns, "limit": MAX_COLUMNS}
+            % {
+                "column": get_column_letter(min(columns, 16384)),
+                "columns": counted(columns, "столбец,столбца,столбцов"),
+                "limit": MAX_COLUMNS,
+            }
         )
 
 
@@ -342,14 +378,15 @@ def _read_xlsx(content: bytes, *, italics: bool = False) -> _Raw:
     from python_calamine import CalamineError, CalamineWorkbook
 
     archive = _open_archive(content)
-    data = _read_member(archive, _first_sheet_name(archive))
+    sheet_name, part = _first_sheet(archive)
+    data = _read_member(archive, part)
     check_sheet_size(data)
     gaps = formulas_without_values(data)
     italic = italic_rows(archive, data) if italics else set()
     del data
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        sheet = workbook.get_sheet_by_index(0)
+        sheet = workbook.get_sheet_by_name(sheet_name)
         merged = list(sheet.merged_cell_ranges or [])
         rows = _numbered_rows(sheet.iter_rows())
     except (CalamineError, ValueError, KeyError, zipfile.BadZipFile) as error:
@@ -370,10 +407,10 @@ def _read_xlsx(content: bytes, *, italics: bool = False) -> _Raw:
 def _numbered_rows(rows) -> list[tuple[int, list]]:
     """Only the rows that hold something, each with its 1-based number as Excel shows it."""
     numbered = []
-    for number, row in enumerate(rows, start=1):
+    for row_number, row in enumerate(rows, start=1):
         cells = list(row)
         if any(cell not in ("", None) for cell in cells):
-            numbered.append((number, cells))
+            numbered.append((row_number, cells))
             if len(numbered) > MAX_DATA_ROWS + HEADER_SEARCH_ROWS:
                 raise SpreadsheetError(
                     _("В таблице больше %(limit)s строк. Разделите её на несколько файлов.")
@@ -404,12 +441,15 @@ def _read_csv(content: bytes) -> list[tuple[int, list]]:
     # LibreOffice write it: the sniffer takes an apostrophe in a cell (О'Нил) for the quote character
     # and then reads every «"» of the file as data.
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=skip_spaces)
-    rows = []
-    for row in reader:
-        if len(row) > MAX_COLUMNS:
-            _refuse_size(0, len(row))
-        rows.append(row)
-    return _numbered_rows(rows)
+
+    def rows():
+        # One row at a time: a file of blank lines keeps nothing (5 MB of «\n» once cost 400 MB).
+        for row in reader:
+            if len(row) > MAX_COLUMNS:
+                _refuse_size(0, len(row))
+            yield row
+
+    return _numbered_rows(rows())
 
 
 # --- docx ---------------------------------------------------------------------------------------
@@ -432,8 +472,8 @@ def _read_docx(content: bytes) -> list[_Raw]:
     elements = data.count(b"<")
     if elements > MAX_DOCX_ELEMENTS:
         raise SpreadsheetError(
-            _("Документ Word слишком большой: %(n)s элементов разметки, допустимо до %(limit)s. Разделите его.")
-            % {"n": number(elements), "limit": number(MAX_DOCX_ELEMENTS)}
+            _("Документ Word слишком большой: %(n)s разметки, допустимо до %(limit)s. Разделите его.")
+            % {"n": counted(elements, "элемент,элемента,элементов"), "limit": number(MAX_DOCX_ELEMENTS)}
         )
     try:
         root = parse_xml(data)
@@ -445,7 +485,7 @@ def _read_docx(content: bytes) -> list[_Raw]:
         raise SpreadsheetError(_("Документ Word повреждён: в нём нет текста документа."))
     tables = []
     paragraphs: list[str] = []
-    for element in body.iterchildren():
+    for element in _children(body, f"{_W}p", f"{_W}tbl"):
         if element.tag == f"{_W}p":
             paragraphs.append(_paragraph_text(element))
         elif element.tag == f"{_W}tbl":
@@ -475,10 +515,21 @@ def _is_italic(paragraphs) -> bool:
     return True
 
 
+def _children(element, *tags: str):
+    """Direct children with one of ``tags``, also those wrapped in content controls (``w:sdt``), in document order."""
+    for child in element.iterchildren(*tags, f"{_W}sdt"):
+        if child.tag in tags:
+            yield child
+        else:
+            content = child.find(f"{_W}sdtContent")
+            if content is not None:
+                yield from _children(content, *tags)
+
+
 def _docx_rows(table) -> tuple[list[tuple[int, list]], set[int]]:
     rows = []
     italic = set()
-    for number, row in enumerate(table.iterchildren(f"{_W}tr"), start=1):
+    for number, row in enumerate(_children(table, f"{_W}tr"), start=1):
         if number > MAX_DOCX_TABLE_ROWS:
             raise SpreadsheetError(
                 _("В таблице документа больше %(limit)s строк. Разделите её.") % {"limit": MAX_DOCX_TABLE_ROWS}
@@ -488,7 +539,7 @@ def _docx_rows(table) -> tuple[list[tuple[int, list]], set[int]]:
         if before is not None:
             cells += [""] * int(before.get(f"{_W}val", "0") or 0)
         paragraphs_of_row = []
-        for cell in row.iterchildren(f"{_W}tc"):
+        for cell in _children(row, f"{_W}tc"):
             properties = cell.find(f"{_W}tcPr")
             span = 1
             continued = False
@@ -498,7 +549,8 @@ def _docx_rows(table) -> tuple[list[tuple[int, list]], set[int]]:
                     span = max(1, min(int(grid_span.get(f"{_W}val", "1") or 1), MAX_COLUMNS))
                 merge = properties.find(f"{_W}vMerge")
                 continued = merge is not None and merge.get(f"{_W}val", "continue") == "continue"
-            paragraphs = list(cell.iterchildren(f"{_W}p"))
+            # Every paragraph of the cell, a table nested in it included: its text belongs to this row.
+            paragraphs = list(cell.iter(f"{_W}p"))
             paragraphs_of_row += paragraphs
             text = "" if continued else "\n".join(_paragraph_text(paragraph) for paragraph in paragraphs).strip()
             cells += [text] + [""] * (span - 1)

@@ -111,6 +111,15 @@ class PersonForm(ConsentDateMixin, GuardedForm, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        organisation, subjects = cleaned.get("organisation"), cleaned.get("subjects")
+        if organisation is not None and subjects:
+            foreign = [s.name for s in subjects if s.municipality_id not in (None, organisation.municipality_id)]
+            if foreign:
+                self.add_error(
+                    "subjects",
+                    _("Предметы другого муниципалитета: %(names)s. Выберите общие или своего муниципалитета.")
+                    % {"names": ", ".join(foreign)},
+                )
         years = cleaned.get("experience_years")
         since = cleaned.get("teaching_since")
         if years is not None and since is not None:

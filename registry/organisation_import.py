@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from mentoring_portal.audit import record_history
 from mentoring_portal.columns import ColumnSet, Field, header_key
 from mentoring_portal.concurrency import bulk_update, versions_of
-from mentoring_portal.spreadsheets import SpreadsheetError, clean_text, normalise, read_table
+from mentoring_portal.spreadsheets import SpreadsheetError, clean_text, counted, normalise, read_table
 
 from .models import Municipality, Organisation, scope_of
 
@@ -284,8 +284,8 @@ def _checked_cells(row: RowPlan, values: dict, title: dict) -> str | None:
         if len(values.get(key, "")) > LIMITS[key]:
             row.refuse(
                 title[key],
-                _("%(length)s знаков, а в реестре помещается не больше %(limit)s.")
-                % {"length": len(values[key]), "limit": LIMITS[key]},
+                _("%(length)s, а в реестре помещается не больше %(limit)s.")
+                % {"length": counted(len(values[key]), "знак,знака,знаков"), "limit": LIMITS[key]},
             )
     if not values.get("kind"):
         return None

@@ -15,8 +15,13 @@ from collections.abc import Iterable
 
 from mentoring_portal.spreadsheets import normalise
 
+# Legal forms that say the kind: a preschool's («МБДОУ № 2») is a kindergarten, never «СОШ № 2».
+KIND_FORMS = {
+    "мбдоу": "дс", "мкдоу": "дс", "мадоу": "дс", "мдоу": "дс", "гбдоу": "дс", "дошкольное": "дс", "доу": "дс",
+    "мбудо": "удо", "мкудо": "удо", "мауд": "удо", "мбуд": "удо", "мбоудо": "удо", "моудо": "удо", "удо": "удо",
+}  # fmt: skip
 LEGAL_FORMS = {
-    "мбоу", "мкоу", "моу", "маоу", "мбдоу", "мкдоу", "мадоу", "мдоу", "гбоу", "гоу", "гкоу", "мбудо", "мкудо",
+    "мбоу", "мкоу", "моу", "маоу", "гбоу", "гоу", "гкоу",
     "мауд", "мбуд", "мбу", "мку", "мау", "мбоудо", "моудо", "чоу", "ано", "нчоу", "мобу", "мбнош",
     "муниципальное", "муниципальный", "бюджетное", "казенное", "автономное", "государственное", "частное",
     "общеобразовательное", "образовательное", "учреждение", "организация", "дошкольное", "дополнительного",
@@ -48,6 +53,9 @@ def name_words(name: str) -> frozenset[str]:
     text = re.sub(r"№\s*(\d)", r" \1", text)
     words = set()
     for word in re.split(r"[^\w]+", text):
+        if word in KIND_FORMS:
+            words.add(KIND_FORMS[word])
+            continue
         if not word or word in LEGAL_FORMS or word in STOP_WORDS:
             continue
         words.add(f"#{int(word)}" if _NUMBER.match(word) else word[:5])
@@ -60,11 +68,12 @@ class OrganisationMatcher:
     def __init__(self, organisations: Iterable, municipality_names: dict[int, str] | None = None):
         municipality_names = municipality_names or {}
         self.cache: dict[str, list] = {}
-        self.exact: dict[str, object] = {}
+        self.exact: dict[str, list] = {}
         self.words: list[tuple[frozenset[str], object]] = []
         for organisation in organisations:
-            self.exact.setdefault(normalise(organisation.short_name), organisation)
-            self.exact.setdefault(normalise(organisation.full_name), organisation)
+            # Two municipalities may both have «МБОУ СОШ № 1»: an exact name can fit several.
+            for name in {normalise(organisation.short_name), normalise(organisation.full_name)}:
+                self.exact.setdefault(name, []).append(organisation)
             place = name_words(municipality_names.get(organisation.municipality_id, ""))
             words = name_words(organisation.short_name) | name_words(organisation.full_name) | place
             self.words.append((words, organisation))
@@ -79,7 +88,7 @@ class OrganisationMatcher:
     def _find(self, typed: str) -> list:
         key = normalise(typed)
         if key in self.exact:
-            return [self.exact[key]]
+            return list(self.exact[key])
         wanted = name_words(typed)
         if not wanted or not any(word.startswith("#") or len(word) >= 3 for word in wanted):
             return []

@@ -64,6 +64,12 @@ COLUMNS = ColumnSet(
     ]
 )
 DETAIL_KEYS = ("deadline", "responsible", "result")
+# How a detail typed on a section row is named in that row's ledger note.
+SECTION_DETAILS = {
+    "deadline": gettext_lazy("срок раздела"),
+    "responsible": gettext_lazy("ответственный раздела"),
+    "result": gettext_lazy("результат раздела"),
+}
 LIMITS = {
     "number": Item._meta.get_field("number").max_length,
     "deadline": Item._meta.get_field("deadline").max_length,
@@ -217,6 +223,10 @@ class Reader:
         self.bullets = 0
         self.plain_numbering = False  # the current section numbers its items 1, 2, 3 (seed 004)
         self.taken: set[str] = set()
+        self.implicit: SectionData | None = None  # the section made up for items before any section row
+        # Found by ``scan`` before the pass: does the table number anything «1.1», and which «1» have such children.
+        self.deep = False
+        self.parents: set[str] = set()
 
     # --- reading ----------------------------------------------------------------------------------
     def values(self, cells: list) -> tuple[dict[str, str], dict[str, str]]:
@@ -241,7 +251,22 @@ class Reader:
                 texts["number"] = raw["number"] = ""
         return raw, texts
 
+    def scan(self) -> None:
+        """Look at the whole number column once, before the pass, so a row is read by what the table is.
+
+        A table with no number «1.1» anywhere is a list: its «1», «2» are items, whatever their other columns
+        hold (the sections, if any, come from rows without a number, as in seed 004). In a table that has
+        «1.1», a «1» with children «1.…» is a section.
+        """
+        for _row, cells in self.table.rows:
+            label = self.values(cells)[1].get("number", "").rstrip(".")
+            if "." in label:
+                self.deep = True
+                self.parents.add(label.split(".", 1)[0])
+
     def read(self) -> None:
+        if not self.staged:
+            self.scan()
         for number, cells in self.table.rows:
             line = Line(row=number, kind="skipped")
             self.plan.lines.append(line)
@@ -350,11 +375,9 @@ class Reader:
             line.kind = "item"
 
     def read_numbered(self, line: Line, label: str, content: str, rest: bool, details: dict) -> None:
-        """«II», «2» alone: a section; «2.1», or «1» in a list of items numbered within each section: an item."""
-        depth = label.count(".") + 1
-        if ROMAN.match(label) or (depth == 1 and not rest and not self.plain_numbering):
-            self.open_section(line, label, content or _("Раздел %(n)s") % {"n": label})
-            self.parent = None
+        """«II», «1» with items «1.1» in the table, «2» alone among «2.1»: a section; «2.1», «1» of a list: an item."""
+        if self.is_section_number(label, rest):
+            self.open_numbered_section(line, label, content, details)
             return
         if not content:
             line.note = _("у пункта %(n)s нет мероприятия") % {"n": label}
@@ -362,7 +385,7 @@ class Reader:
                 _("Строка %(row)s: у пункта %(n)s пустое мероприятие.") % {"row": line.row, "n": label}
             )
             return
-        if depth > 1 or self.current is None:
+        if "." in label or self.current is None or self.current is self.implicit:
             # «1.1», or a flat list «1, 2, 3» with no sections at all.
             item = self.add_item(line, content, own=label, details=details)
         else:
@@ -372,6 +395,26 @@ class Reader:
         self.parent = item["number"]
         self.bullets = 0
         line.kind = "item"
+
+    def is_section_number(self, label: str, rest: bool) -> bool:
+        """Decided for the table, not the row (see ``scan``): a «1» with other columns filled is still a section
+        when «1.1» follows, and a «2» with its other columns empty is still an item of a list with no «2.1»."""
+        if ROMAN.match(label) or label in self.parents:
+            return True
+        if "." in label or not self.deep:
+            return False
+        return not rest and not self.plain_numbering
+
+    def open_numbered_section(self, line: Line, label: str, content: str, details: dict) -> None:
+        """A numbered section row; the deadline, responsible or result typed on it go to its ledger line's note.
+
+        A section has no such fields, and they belong to its items (already typed on them as a rule), so the
+        text is not put into the title: the preview shows it next to the row, «срок раздела: сентябрь 2024».
+        """
+        self.open_section(line, label, content or _("Раздел %(n)s") % {"n": label})
+        kept = [f"{SECTION_DETAILS[key]}: {value}" for key, value in details.items() if value]
+        if kept:
+            line.note = "; ".join([line.note, *kept] if line.note else kept)
 
     def read_bullet(self, line: Line, text: str, details: dict) -> None:
         """«- …» under a numbered item is its sub-item (2.1 → 2.1.1, 2.1.2); elsewhere an item of its own."""
@@ -387,19 +430,15 @@ class Reader:
     def open_section(self, line: Line, label: str, title: str) -> None:
         if len(title) > LIMITS["title"]:
             self.refuse_length(line, _("Раздел"), LIMITS["title"])
-        numbers = {section.number for section in self.plan.sections}
-        if not label or label in numbers:
-            arabic = [int(section.number) for section in self.plan.sections if section.number.isdigit()]
-            candidate = str(max(arabic, default=len(self.plan.sections)) + 1)
-            while candidate in numbers:
-                candidate = str(int(candidate) + 1)
-            if label:
-                line.note = _("номер раздела %(old)s уже был, присвоен %(new)s") % {"old": label, "new": candidate}
-            else:
-                line.note = _("раздел без номера, присвоен %(n)s") % {"n": candidate}
-            label = candidate
-        self.current = SectionData(label, title[: LIMITS["title"]])
-        self.plan.sections.append(self.current)
+        if self.adopts(label):
+            # «1.1» came before the row «1»: the section made up for it is that section, not one more.
+            self.current.number, self.current.title = label, title[: LIMITS["title"]]
+            self.implicit = None
+            line.note = _("пункты выше строки раздела отнесены к разделу %(n)s") % {"n": label}
+        else:
+            label = self.section_number(line, label)
+            self.current = SectionData(label, title[: LIMITS["title"]])
+            self.plan.sections.append(self.current)
         self.last_is_section = True
         self.parent = None
         self.bullets = 0
@@ -407,10 +446,33 @@ class Reader:
         line.kind = "section"
         line.numbers.append(label)
 
-    def section(self, line: Line) -> SectionData:
+    def adopts(self, label: str) -> bool:
+        """The section row is the one the items above it were numbered in: «1» after «1.1», «II» after «2.1»."""
+        if self.implicit is None or self.current is not self.implicit or not label:
+            return False
+        return (str(roman_value(label)) if ROMAN.match(label) else label) == self.implicit.number
+
+    def section_number(self, line: Line, label: str) -> str:
+        """The row's own number, or the next free one when it has none or repeats one, with a note."""
+        numbers = {section.number for section in self.plan.sections}
+        if label and label not in numbers:
+            return label
+        arabic = [int(section.number) for section in self.plan.sections if section.number.isdigit()]
+        candidate = str(max(arabic, default=len(self.plan.sections)) + 1)
+        while candidate in numbers:
+            candidate = str(int(candidate) + 1)
+        if label:
+            line.note = _("номер раздела %(old)s уже был, присвоен %(new)s") % {"old": label, "new": candidate}
+        else:
+            line.note = _("раздел без номера, присвоен %(n)s") % {"n": candidate}
+        return candidate
+
+    def section(self, own: str | None = None) -> SectionData:
         if self.current is None:
-            # Items before any section row: one section, as a flat list of measures is read.
-            self.current = SectionData("1", _("Мероприятия"))
+            # Items before any section row: one section, as a flat list of measures is read. It takes the
+            # number the first item points to («2» for «2.1»), so a section row «2» further down adopts it.
+            head = own.split(".", 1)[0] if own and "." in own else "1"
+            self.current = self.implicit = SectionData(head, _("Мероприятия"))
             self.plan.sections.append(self.current)
         return self.current
 
@@ -434,7 +496,7 @@ class Reader:
         fixed: str | None = None,
         details: dict,
     ) -> dict:
-        section = self.section(line)
+        section = self.section(own)
         content = clean_text(content)
         if fixed:
             number = fixed

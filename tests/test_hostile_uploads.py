@@ -56,7 +56,7 @@ BAD_FILES = {
     "cell-at-XFD1": (
         "список.xlsx",
         lambda: files.xlsx_declaring_far_cell("XFD1"),
-        "Лист занимает столбцы до XFD (16384 столбцов), допустимо не больше 64.",
+        "Лист занимает столбцы до XFD (16 384 столбца), допустимо не больше 64.",
     ),
     "cell-at-ALL200000": ("список.xlsx", all200000_xlsx, f"Лист занимает 200 000 строк, {ROW_LIMIT_MESSAGE}."),
     "zip-bomb-xlsx-1GB": ("список.xlsx", bomb_xlsx, "Файл в распакованном виде занимает 1024 МБ"),
@@ -173,7 +173,7 @@ WORST_FILES = {
     "cell-at-ALL200000": ("список.xlsx", all200000_xlsx, "Лист занимает 200\u00a0000 строк"),
     "zip-bomb-xlsx-1GB": ("список.xlsx", bomb_xlsx, "Файл в распакованном виде занимает 1024 МБ"),
     "zip-bomb-docx-1GB": ("план.docx", bomb_docx, "Файл в распакованном виде занимает 1024 МБ"),
-    "rows-100000": ("список.xlsx", rows_100k_xlsx, "Лист занимает 100\u00a0001 строк"),
+    "rows-100000": ("список.xlsx", rows_100k_xlsx, "Лист занимает 100\u00a0001 строку"),
 }
 
 
@@ -268,7 +268,7 @@ def test_a_100000_row_sheet_is_refused_on_the_registry_page_naming_the_limit(cli
     batch, preview = upload_registry(client, town["curator"], "список.xlsx", content)
 
     error = file_error(preview)
-    assert "Лист занимает 100 001 строк" in error
+    assert "Лист занимает 100 001 строку" in error
     assert ROW_LIMIT_MESSAGE in error
     confirm_registry(client, batch)
     assert written() == before

@@ -91,7 +91,7 @@ def test_the_import_preview_is_planned_again_when_a_person_was_edited_or_deleted
     orlova.save()
     after_edit = fingerprint(organisations)
     Person.objects.get(organisation=town["school"], last_name="Котов").delete()
-    assert len({tuple(before), tuple(after_edit), tuple(fingerprint(organisations))}) == 3
+    assert len({repr(before), repr(after_edit), repr(fingerprint(organisations))}) == 3
 
 
 def test_an_import_that_updates_people_moves_their_versions_on(client, town):

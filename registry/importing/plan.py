@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -136,6 +137,7 @@ class ImportPlan:
     headers: list[str] = field(default_factory=list)
     columns: list[str | None] = field(default_factory=list)
     samples: list[str] = field(default_factory=list)
+    replanned: bool = False  # the confirm found the registry changed and planned the file again
 
     @property
     def counts(self) -> dict[str, int]:
@@ -718,14 +720,20 @@ class Planner:
 def fingerprint(organisation_ids: set[int]) -> list:
     """What the plan depends on in the database; if it is the same at confirm, the preview's plan still holds.
 
-    The people of the organisations and their bank entries by their versions (``versions_of``: any
-    write, creation, deletion or move of one of them changes it), and the number of subjects.
+    The organisations the user may load into, the people of those organisations and their bank
+    entries by their versions (``versions_of``: any write, creation, deletion or move changes it),
+    and the subjects and list terms a plan links to (a renamed subject or a retired term must not
+    be linked from a stale plan).
     """
+    municipality_ids = Organisation.objects.filter(pk__in=organisation_ids).values("municipality_id")
+    subjects = Subject.objects.for_municipalities(municipality_ids).order_by("pk").values_list("pk", "name")
+    terms = VocabularyTerm.objects.filter(is_active=True).order_by("pk").values_list("pk", "name")
     return [
+        sorted(organisation_ids),
         versions_of(Person.objects.filter(organisation_id__in=organisation_ids)),
         versions_of(MentorProfile.objects.filter(person__organisation_id__in=organisation_ids)),
         versions_of(MenteeProfile.objects.filter(person__organisation_id__in=organisation_ids)),
-        Subject.objects.count(),
+        hashlib.md5(repr([list(subjects), list(terms)]).encode(), usedforsecurity=False).hexdigest(),
     ]
 
 

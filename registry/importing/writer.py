@@ -14,6 +14,7 @@ from mentoring_portal.concurrency import bulk_update, bump
 from mentoring_portal.spreadsheets import normalise
 
 from ..models import (
+    ColumnChoice,
     MenteeProfile,
     MentorProfile,
     Organisation,
@@ -251,7 +252,19 @@ def import_confirm_batch(*, user, batch, valid_only: bool = False, **options) ->
     """The confirm of an upload: its plan written and the upload marked as loaded, together or not at all.
 
     The refused rows stay in the batch's plan, so their file can be downloaded after the valid ones went in.
+    If the registry changed since the preview (``fingerprint``), nothing is written: the file is planned
+    again against it, with the columns and organisations chosen, and the new plan goes back to the
+    preview (``plan.replanned``), so what is written is always what the user last saw.
     """
+    organisation_ids = set(Organisation.objects.staffed_by(user).values_list("pk", flat=True))
+    stored = batch.plan or {}
+    if not stored.get("error") and stored.get("fingerprint") != fingerprint(organisation_ids):
+        remembered = ColumnChoice.objects.remembered(user, batch.kind, options=batch.options)
+        plan = Planner(user).plan(batch.file_name, bytes(batch.content), remembered=remembered, **options)
+        batch.plan = plan.to_json()
+        batch.save(update_fields=["plan"])
+        plan.replanned = True
+        return plan
     plan = apply_import(
         user, batch.file_name, bytes(batch.content), stored=batch.plan, valid_only=valid_only, **options
     )

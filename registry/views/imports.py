@@ -152,6 +152,15 @@ def import_confirm(request, pk: int):
         return redirect(batch)
     valid_only = request.POST.get("valid_only") == "1"
     plan = import_confirm_batch(user=request.user, batch=batch, valid_only=valid_only, **_options(batch))
+    if plan.replanned:
+        messages.warning(
+            request,
+            _(
+                "Реестр изменился после проверки файла, ничего не записано. Файл проверен заново: "
+                "посмотрите, что изменится, и подтвердите ещё раз."
+            ),
+        )
+        return redirect(batch)
     if batch.status != ImportBatch.Status.APPLIED:
         messages.error(request, _("Файл не загружен: исправьте отклонённые строки и загрузите его снова."))
         return redirect(batch)

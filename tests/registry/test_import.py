@@ -416,15 +416,19 @@ def test_export_then_import_changes_nothing(client, town):
     assert Subject.objects.count() == subjects
 
 
-def test_the_confirm_plans_again_when_the_school_changed_after_the_preview(client, town):
+def test_a_confirm_after_the_school_changed_writes_nothing_and_shows_the_file_planned_again(client, town):
     batch, preview = upload(client, town["curator"], "школа.xlsx", xlsx(good_rows()))
     assert preview.context["plan"].counts["create"] == 3
     assert ImportBatch.objects.get(pk=batch.pk).plan["rows"]  # the preview's plan is kept for the confirm
     PersonFactory(organisation=town["school"], last_name="Орлова", first_name="Галина", middle_name="Петровна")
-    response = client.post(reverse("registry:import_confirm", args=[batch.pk]))
-    assert response.status_code == 302
-    assert Person.objects.filter(organisation=town["school"], last_name="Орлова").count() == 1
+    response = client.post(reverse("registry:import_confirm", args=[batch.pk]), follow=True)
+    # What was previewed is no longer what would be written: nothing is, and the new plan is shown.
+    assert "Реестр изменился после проверки файла, ничего не записано" in page_text(response)
+    assert people_of(town) == 1
+    assert response.context["plan"].counts == {"create": 2, "update": 1, "unchanged": 0, "refused": 0}
+    client.post(reverse("registry:import_confirm", args=[batch.pk]))
     assert people_of(town) == 3
+    assert Person.objects.filter(organisation=town["school"], last_name="Орлова").count() == 1
     assert ImportBatch.objects.get(pk=batch.pk).summary["counts"] == {
         "create": 2,
         "update": 1,

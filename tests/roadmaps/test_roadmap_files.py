@@ -11,9 +11,10 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from registry.models import ColumnChoice, ImportBatch, Role
+from roadmaps.importing import plan_roadmap
 from roadmaps.models import Item, Roadmap
 from tests.data.seed_roadmaps import SEEDS, docx_without_table, rows_with_text, to_docx, to_xlsx
 from tests.factories import MunicipalityFactory, make_user
@@ -204,3 +205,82 @@ def test_the_preview_reads_the_stored_plan_and_does_not_parse_the_file_again(cli
     monkeypatch.setattr(roadmaps.importing, "read_table", fail)
     response = client.get(reverse("roadmaps:roadmap_import_preview", args=[batch.pk]))
     assert response.context["plan"].item_count == 26
+
+
+def xlsx(*rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["№", "Мероприятие", "Срок", "Ответственный"])
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def outline(plan) -> list[tuple[str, str, list[str]]]:
+    return [(s.number, s.title, [item["number"] for item in s.items]) for s in plan.sections]
+
+
+def assert_every_row_placed(plan, rows: int) -> None:
+    assert not plan.error and not plan.errors, (plan.error, plan.errors)
+    assert len(plan.lines) == rows
+    assert all(line.kind in {"section", "item", "joined"} for line in plan.lines), plan.lines
+
+
+def test_a_numbered_section_row_with_a_deadline_is_a_section_and_keeps_the_deadline_in_its_note():
+    plan = plan_roadmap(
+        "план.xlsx",
+        xlsx(
+            ("1.", "Организационный этап", "сентябрь 2024", "Директор"),
+            ("1.1", "Приказ", "сентябрь 2024"),
+            ("2.", "Основной этап", "октябрь–май"),
+            ("2.1", "Пары", "октябрь"),
+        ),
+    )
+    assert_every_row_placed(plan, 4)
+    assert outline(plan) == [("1", "Организационный этап", ["1.1"]), ("2", "Основной этап", ["2.1"])]
+    assert [line.kind for line in plan.lines] == ["section", "item", "section", "item"]
+    assert plan.lines[0].note == "срок раздела: сентябрь 2024; ответственный раздела: Директор"
+    assert plan.lines[2].note == "срок раздела: октябрь–май"
+
+
+def test_a_flat_numbered_list_is_items_of_one_section_even_where_a_row_has_no_deadline():
+    plan = plan_roadmap("план.xlsx", xlsx(("1", "X", "май"), ("2", "Y", ""), ("3", "Z", "июнь")))
+    assert_every_row_placed(plan, 3)
+    assert outline(plan) == [("1", "Мероприятия", ["1", "2", "3"])]
+    assert [item["content"] for item in plan.sections[0].items] == ["X", "Y", "Z"]
+    assert [line.kind for line in plan.lines] == ["item", "item", "item"]
+    assert all(not line.note for line in plan.lines)
+
+
+def test_numbers_from_one_in_each_unnumbered_section_stay_items_even_without_a_deadline():
+    plan = plan_roadmap(
+        "план.xlsx",
+        xlsx(("", "Нормативное обеспечение"), ("1", "A", ""), ("2", "B", "май"), ("", "Методика"), ("1", "C", "")),
+    )
+    assert_every_row_placed(plan, 5)
+    assert outline(plan) == [("1", "Нормативное обеспечение", ["1.1", "1.2"]), ("2", "Методика", ["2.1"])]
+
+
+def test_the_section_made_up_for_an_item_above_its_section_row_is_adopted_by_that_row():
+    plan = plan_roadmap(
+        "план.xlsx",
+        xlsx(
+            ("1.1", "Приказ", "май"),
+            ("1", "Нормативное обеспечение"),
+            ("1.2", "Положение", "май"),
+            ("2", "Обучение"),
+            ("2.1", "Курсы", "июнь"),
+        ),
+    )
+    assert_every_row_placed(plan, 5)
+    assert outline(plan) == [("1", "Нормативное обеспечение", ["1.1", "1.2"]), ("2", "Обучение", ["2.1"])]
+    assert "номер раздела" not in plan.lines[1].note
+    assert plan.lines[1].numbers == ["1"]
+
+
+def test_an_early_item_of_section_two_is_adopted_by_the_row_two_not_put_into_a_section_one():
+    plan = plan_roadmap("план.xlsx", xlsx(("2.1", "Курсы", "июнь"), ("2", "Обучение"), ("2.2", "Семинар", "май")))
+    assert_every_row_placed(plan, 3)
+    assert outline(plan) == [("2", "Обучение", ["2.1", "2.2"])]
