@@ -26,18 +26,25 @@ from .plan import ImportPlan, Planner, RowPlan, fingerprint
 
 @transaction.atomic
 def apply_import(
-    user, file_name: str, content: bytes, stored: dict | None = None, *, valid_only: bool = False, **options
+    user,
+    file_name: str,
+    content: bytes,
+    stored: dict | None = None,
+    *,
+    valid_only: bool = False,
+    current: bool = False,
+    **options,
 ) -> ImportPlan:
     """Write the plan in one transaction: all its rows, or with ``valid_only`` the rows that are not refused.
 
     ``stored`` is the preview's plan (``ImportPlan.to_json``): reused when the people of the
     user's organisations have not changed since (their versions, ``fingerprint``), planned
     again (with the same ``options``: the columns and organisations chosen in the preview)
-    otherwise. Nothing is written when the file itself is refused, or when rows are refused
-    and ``valid_only`` was not asked.
+    otherwise (``current``: the caller has just compared them). Nothing is written when the file
+    itself is refused, or when rows are refused and ``valid_only`` was not asked.
     """
     organisation_ids = set(Organisation.objects.staffed_by(user).values_list("pk", flat=True))
-    if stored and stored.get("fingerprint") == fingerprint(organisation_ids):
+    if stored and (current or stored.get("fingerprint") == fingerprint(organisation_ids)):
         plan = ImportPlan.from_json(stored)
     else:
         plan = Planner(user).plan(file_name, content, **options)
@@ -265,8 +272,9 @@ def import_confirm_batch(*, user, batch, valid_only: bool = False, **options) ->
         batch.save(update_fields=["plan"])
         plan.replanned = True
         return plan
+    # ``current``: the fingerprint was just compared, under the batch's lock and in this transaction.
     plan = apply_import(
-        user, batch.file_name, bytes(batch.content), stored=batch.plan, valid_only=valid_only, **options
+        user, batch.file_name, bytes(batch.content), stored=batch.plan, valid_only=valid_only, current=True, **options
     )
     if not (plan.can_apply or (valid_only and plan.can_apply_valid)):
         return plan
