@@ -654,7 +654,9 @@ MONTHS = {
     "феврал": 2,
     "март": 3,
     "апрел": 4,
-    "ма": 5,
+    "май": 5,
+    "мая": 5,
+    "мае": 5,
     "июн": 6,
     "июл": 7,
     "август": 8,
@@ -663,6 +665,13 @@ MONTHS = {
     "ноябр": 11,
     "декабр": 12,
 }
+
+
+def month_number(word: str) -> int | None:
+    """The month a Russian word names («марта» 3, «мая» 5, «сентябрь» 9); ``None`` for another word."""
+    return next((month for stem, month in MONTHS.items() if word.startswith(stem)), None)
+
+
 _NUMERIC_DATE = re.compile(
     r"^(\d{1,2})[./\-\s](\d{1,2})[./\-\s](\d{2}|\d{4})(?:\s*г\.?)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
@@ -714,11 +723,8 @@ def _iso_date(year: str, month: str, day: str) -> datetime.date:
 
 def _word_date(day: str, word: str, year: str) -> datetime.date | None:
     """``None`` for a word that names no month, so the text is tried as a serial number next."""
-    for stem, month in MONTHS.items():
-        # «ма» alone would also match «марта»: «март» comes first, and «ма» takes only May's forms.
-        if word.startswith(stem) and (stem != "ма" or word in {"мая", "май"}):
-            return datetime.date(int(year), month, int(day))
-    return None
+    month = month_number(word)
+    return datetime.date(int(year), month, int(day)) if month else None
 
 
 # Each written form with what builds its date, tried in order.

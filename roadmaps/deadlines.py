@@ -22,22 +22,8 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-MONTHS = {
-    "январ": 1,
-    "феврал": 2,
-    "март": 3,
-    "апрел": 4,
-    "май": 5,
-    "мая": 5,
-    "мае": 5,
-    "июн": 6,
-    "июл": 7,
-    "август": 8,
-    "сентябр": 9,
-    "октябр": 10,
-    "ноябр": 11,
-    "декабр": 12,
-}
+from mentoring_portal.spreadsheets import month_number as month_of
+
 MONTH_WORD = (
     r"(?<![а-я])(январ[а-я]*|феврал[а-я]*|март[а-я]*|апрел[а-я]*|ма[йяе]|июн[а-я]*|июл[а-я]*|август[а-я]*"
     r"|сентябр[а-я]*|октябр[а-я]*|ноябр[а-я]*|декабр[а-я]*)(?![а-я])"
@@ -61,10 +47,10 @@ class Deadline:
 
 
 def month_number(word: str) -> int:
-    for stem, number in MONTHS.items():
-        if word.startswith(stem):
-            return number
-    raise ValueError(word)
+    month = month_of(word)
+    if month is None:
+        raise ValueError(word)
+    return month
 
 
 def month_end(year: int, month: int) -> datetime.date:

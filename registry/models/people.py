@@ -102,16 +102,21 @@ class Organisation(Versioned):
         return reverse("registry:organisation_detail", args=[self.pk])
 
 
+def shared_or_own(queryset, user):
+    """A managed list's entries the user sees: the shared ones (no municipality) and their municipalities' own."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return queryset.all()
+    municipality_ids = set(scope.municipality_ids) | set(
+        Organisation.objects.filter(pk__in=scope.member_organisation_ids).values_list("municipality_id", flat=True)
+    )
+    return queryset.filter(Q(municipality__isnull=True) | Q(municipality_id__in=municipality_ids))
+
+
 class SubjectQuerySet(models.QuerySet):
     def visible_to(self, user) -> SubjectQuerySet:
         """The shared subjects plus those the user's municipalities added: another municipality's never show."""
-        scope = scope_of(user)
-        if scope.is_superuser:
-            return self.all()
-        municipality_ids = set(scope.municipality_ids) | set(
-            Organisation.objects.filter(pk__in=scope.member_organisation_ids).values_list("municipality_id", flat=True)
-        )
-        return self.filter(Q(municipality__isnull=True) | Q(municipality_id__in=municipality_ids))
+        return shared_or_own(self, user)
 
     def for_municipalities(self, municipality_ids) -> SubjectQuerySet:
         return self.filter(Q(municipality__isnull=True) | Q(municipality_id__in=municipality_ids))
@@ -300,13 +305,7 @@ class Vocabulary(models.TextChoices):
 class VocabularyTermQuerySet(models.QuerySet):
     def visible_to(self, user) -> VocabularyTermQuerySet:
         """Shared terms from the seeds plus those the user's municipalities added."""
-        scope = scope_of(user)
-        if scope.is_superuser:
-            return self.all()
-        municipality_ids = set(scope.municipality_ids) | set(
-            Organisation.objects.filter(pk__in=scope.member_organisation_ids).values_list("municipality_id", flat=True)
-        )
-        return self.filter(Q(municipality__isnull=True) | Q(municipality_id__in=municipality_ids))
+        return shared_or_own(self, user)
 
     def of(self, vocabulary: str) -> VocabularyTermQuerySet:
         return self.filter(vocabulary=vocabulary, is_active=True)

@@ -338,32 +338,32 @@ def activity_mark(request, pk: int, activity_pk: int):
     return redirect(program)
 
 
-@require_POST
-def program_result(request, pk: int):
+def _save_results(request, pk: int, *, allowed, form_class, done: str):
+    """One part of a program's results, written by the one it belongs to (the mentor's, or the mentee's)."""
     program = get_program_for(request.user, pk)
-    if not can_mark_progress(request.user, program):
+    if not allowed(request.user, program):
         raise PermissionDenied
-    form = ProgramResultForm(request.POST, instance=program)
+    form = form_class(request.POST, instance=program)
     if form.is_valid():
         form.save()
-        messages.success(request, _("Итоги программы сохранены."))
+        messages.success(request, done)
     else:
         messages.error(request, form_errors(form))
     return redirect(program)
+
+
+@require_POST
+def program_result(request, pk: int):
+    return _save_results(
+        request, pk, allowed=can_mark_progress, form_class=ProgramResultForm, done=_("Итоги программы сохранены.")
+    )
 
 
 @require_POST
 def program_self_assessment(request, pk: int):
-    program = get_program_for(request.user, pk)
-    if not can_self_assess(request.user, program):
-        raise PermissionDenied
-    form = SelfAssessmentForm(request.POST, instance=program)
-    if form.is_valid():
-        form.save()
-        messages.success(request, _("Самооценка сохранена."))
-    else:
-        messages.error(request, form_errors(form))
-    return redirect(program)
+    return _save_results(
+        request, pk, allowed=can_self_assess, form_class=SelfAssessmentForm, done=_("Самооценка сохранена.")
+    )
 
 
 @require_POST

@@ -255,3 +255,23 @@ def test_a_subject_a_school_adds_belongs_to_its_municipality_and_no_other(client
     client.post(reverse("registry:import_confirm", args=[ImportBatch.objects.latest("pk").pk]))
     assert response.status_code == 302
     assert Subject.objects.filter(name="Родной (калмыцкий) язык").count() == 2
+
+
+def test_a_person_cannot_be_given_another_municipalitys_subject(district):
+    from django.contrib.auth import get_user_model
+
+    from registry.forms import PersonForm
+
+    foreign = Subject.objects.create(name="Краеведение Суровикино", municipality=MunicipalityFactory())
+    admin = get_user_model().objects.create_superuser("root-subjects", password="x")
+    data = {
+        "organisation": district["school2"].pk,
+        "last_name": "Орлова",
+        "first_name": "Галина",
+        "position": "учитель",
+        "subjects": [foreign.pk],
+        "qualification_category": Person.Category.NONE,
+    }
+    form = PersonForm(data, user=admin)
+    assert not form.is_valid()
+    assert "Предметы другого муниципалитета: Краеведение Суровикино" in form.errors["subjects"][0]
