@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mentoring_portal.audit import change_log
-from mentoring_portal.columns import header_key, mapping_form
+from mentoring_portal.columns import mapping_form
 from mentoring_portal.exporters import stored_file
 from mentoring_portal.forms import error_text
 from registry.models import ColumnChoice, ImportBatch
@@ -501,11 +501,8 @@ def roadmap_import_columns(request, pk: int):
     plan = plan_roadmap(batch.file_name, bytes(batch.content), chosen=chosen)
     batch.plan = plan.to_json()
     batch.save(update_fields=["plan"])
-    ColumnChoice.objects.remember(
-        request.user,
-        ImportBatch.Kind.ROADMAP,
-        {header_key(title): chosen.get(index, "") for index, title in enumerate(plan.headers) if title},
-        options=batch.options,
+    ColumnChoice.objects.remember_columns(
+        request.user, ImportBatch.Kind.ROADMAP, plan.headers, chosen, options=batch.options
     )
     messages.success(request, _("Столбцы назначены, файл прочитан заново."))
     return redirect("roadmaps:roadmap_import_preview", pk=batch.pk)

@@ -103,6 +103,13 @@ class ColumnChoiceQuerySet(models.QuerySet):
             update_fields=["field", "updated_at"],
         )
 
+    def remember_columns(self, user, kind: str, headers, chosen: dict[int, str], *, options=None) -> None:
+        """What the preview's mapping step said of each titled column, keyed by the header as compared."""
+        from mentoring_portal.columns import header_key
+
+        choices = {header_key(title): chosen.get(index, "") for index, title in enumerate(headers) if title}
+        self.remember(user, kind, choices, options=options)
+
 
 class ColumnChoice(models.Model):
     """What a column of an organisation's files holds, as a person chose it in a preview: the next upload reuses it."""

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mentoring_portal.columns import header_key, mapping_form
+from mentoring_portal.columns import mapping_form
 from mentoring_portal.spreadsheets import normalise
 
 from ..exporters import ImportTemplate, RefusedRowsExport
@@ -107,11 +107,8 @@ def import_columns(request, pk: int):
     chosen = form.chosen()
     batch.options = batch.options | {"columns": {str(index): key for index, key in chosen.items()}}
     _replan(request, batch)
-    ColumnChoice.objects.remember(
-        request.user,
-        ImportBatch.Kind.REGISTRY,
-        {header_key(title): chosen.get(index, "") for index, title in enumerate(plan.headers) if title},
-        options=batch.options,
+    ColumnChoice.objects.remember_columns(
+        request.user, ImportBatch.Kind.REGISTRY, plan.headers, chosen, options=batch.options
     )
     messages.success(request, _("Столбцы назначены, файл прочитан заново."))
     return redirect(batch)

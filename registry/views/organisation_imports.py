@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mentoring_portal.columns import header_key, mapping_form
+from mentoring_portal.columns import mapping_form
 
 from ..access import coordinated_municipalities, is_municipal
 from ..forms import ImportUploadForm
@@ -185,12 +185,7 @@ def organisation_import_columns(request, pk: int):
     chosen = form.chosen()
     batch.options = batch.options | {"columns": {str(index): key for index, key in chosen.items()}}
     _replan(request, batch, municipality)
-    ColumnChoice.objects.remember(
-        request.user,
-        KIND,
-        {header_key(title): chosen.get(index, "") for index, title in enumerate(plan.headers) if title},
-        options=batch.options,
-    )
+    ColumnChoice.objects.remember_columns(request.user, KIND, plan.headers, chosen, options=batch.options)
     messages.success(request, _("Столбцы назначены, файл прочитан заново."))
     return _to_preview(batch)
 
