@@ -18,6 +18,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from mentoring_portal.concurrency import bulk_update
+
 from .models import (
     Activity,
     GroupEvent,
@@ -39,7 +41,7 @@ from .models import (
     VocabularyTerm,
 )
 from .reference import load_reference_data
-from .services import add_months
+from .services import add_months, program_put_in_bank
 
 DEMO_PASSWORD = "demo"
 DATA_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
@@ -74,6 +76,83 @@ def female(name: str) -> str:
 def patronymic(root: str, is_female: bool) -> str:
     """Александров → Александровна / Александрович; Юрьев → Юрьевна / Юрьевич."""
     return root + ("на" if is_female else "ич")
+
+
+BANK_PROGRAM_TEXTS = {
+    "result": "Наставляемый уверенно проводит уроки, сам составляет технологические карты, провёл открытый "
+    "урок и выступил на школьном методическом объединении.",
+    "mentor_assessment": "Программа выполнена полностью; наставляемый готов работать самостоятельно.",
+    "mentee_self_assessment": "Стало легче планировать уроки и говорить с родителями; затруднения с "
+    "дисциплиной на уроках решены.",
+}
+
+# The demo mentor's week: what their home page lists as due soon and as overdue.
+MENTOR_DUE_SOON = ("Подготовка открытого урока наставляемого: план и технологическая карта", "консультация", 3)
+MENTOR_OVERDUE = ("Посещение урока наставляемого и его разбор", "взаимопосещение", -6)
+
+
+@transaction.atomic
+def build_demo_bank_program(school: Organisation) -> bool:
+    """A completed program of ``school`` (or of its municipality), with its results written, copied into the
+    bank of programs as the curator's «В банк программ» does; returns whether it was added."""
+    municipality_programs = Program.objects.filter(organisation__municipality=school.municipality)
+    if municipality_programs.filter(in_bank=True).exists():
+        return False
+    completed = municipality_programs.filter(group__isnull=False, status=Program.Status.COMPLETED)
+    program = completed.filter(organisation=school).order_by("pk").first() or completed.order_by("pk").first()
+    if program is None:
+        return False
+    ended = program.group.ended_on or timezone.localdate()
+    activities = list(program.activities.filter(done_on__isnull=True))
+    for activity in activities:
+        activity.done_on = min(activity.due_date or ended, ended)
+    bulk_update(Activity, activities, ["done_on"])
+    for name, text in BANK_PROGRAM_TEXTS.items():
+        setattr(program, name, text)
+    program.save(update_fields=list(BANK_PROGRAM_TEXTS))
+    program_put_in_bank(program=program)
+    return True
+
+
+@transaction.atomic
+def build_demo_mentor_agenda(today: datetime.date | None = None) -> bool:
+    """An activity due within the week in the demo mentor's program, and one overdue, if the plan has none;
+    the plan is then renumbered by due date. Returns whether anything was added."""
+    today = today or timezone.localdate()
+    membership = Membership.objects.filter(user__username="mentor", role=Role.MENTOR).first()
+    group = (
+        MentoringGroup.objects.filter(
+            mentor_id=membership.person_id, status=MentoringGroup.Status.ACTIVE, program__isnull=False
+        )
+        .order_by("pk")
+        .first()
+        if membership
+        else None
+    )
+    if group is None:
+        return False
+    program = group.program
+    pending = program.activities.filter(done_on__isnull=True, due_date__isnull=False)
+    missing = []
+    if not pending.filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=7)).exists():
+        missing.append(MENTOR_DUE_SOON)
+    if not pending.filter(due_date__lt=today).exists():
+        missing.append(MENTOR_OVERDUE)
+    for title, form, days in missing:
+        Activity.objects.create(
+            program=program,
+            title=title,
+            form=form,
+            due_date=today + datetime.timedelta(days=days),
+            responsible="Наставник",
+        )
+    if not missing:
+        return False
+    activities = sorted(program.activities.all(), key=lambda a: (a.due_date or datetime.date.max, a.position, a.pk))
+    for position, activity in enumerate(activities, start=1):
+        activity.position = position
+    bulk_update(Activity, activities, ["position"])
+    return True
 
 
 class DemoBuilder:

@@ -1,6 +1,6 @@
-"""Demo roadmaps: the municipal plan approved by the head of the department, and one school's
-approved plan partly done, so the overview has something to show. School 1 has none: the
-browser journey builds it."""
+"""Demo roadmaps: the municipal plan approved by the head of the department, school 2's plan
+approved and half done (so the overview has progress to show), and school 1's plan drafted by
+its curator and submitted, so the director finds it waiting for approval."""
 
 from __future__ import annotations
 
@@ -14,21 +14,34 @@ from mentoring_portal.concurrency import bulk_update
 from registry.models import Municipality, Organisation
 
 from .models import Item, Revision, Roadmap
-from .services import revision_approve, revision_submit, roadmap_create
+from .services import read_deadline, revision_approve, revision_submit, roadmap_create
 from .templates_loader import load_roadmap_templates
 
 
 @transaction.atomic
-def build_demo_roadmaps(municipality: Municipality, school: Organisation) -> bool:
+def build_demo_roadmaps(municipality: Municipality, *, approved: Organisation, waiting: Organisation) -> bool:
+    """The demo's roadmaps, each part made once; returns whether anything was added."""
     load_roadmap_templates()
-    if Roadmap.objects.filter(municipality=municipality, is_template=False).exists():
-        return False
+    added = False
+    plans = Roadmap.objects.filter(municipality=municipality, is_template=False)
+    if not plans.exclude(organisation=waiting).exists():
+        build_approved_roadmaps(municipality, approved)
+        added = True
+    if not plans.filter(organisation=waiting).exists():
+        build_waiting_roadmap(waiting)
+        added = True
+    return added
+
+
+def sample(level: str) -> Revision:
+    """The seeds' sample of that level, which every demo plan starts from."""
+    return Roadmap.objects.get(is_template=True, municipality__isnull=True, level=level).revisions.first()
+
+
+def build_approved_roadmaps(municipality: Municipality, school: Organisation) -> None:
+    """The municipal plan approved by the head, and ``school``'s plan approved by its director, half done."""
     User = get_user_model()
     year = timezone.localdate().year
-    samples = Roadmap.objects.filter(is_template=True, municipality__isnull=True)
-    municipal_sample = samples.get(level=Roadmap.Level.MUNICIPAL).revisions.first()
-    school_sample = samples.get(level=Roadmap.Level.SCHOOL).revisions.first()
-
     coordinator, head = User.objects.get(username="coordinator"), User.objects.get(username="head")
     municipal = roadmap_create(
         user=coordinator,
@@ -37,37 +50,51 @@ def build_demo_roadmaps(municipality: Municipality, school: Organisation) -> boo
         title=f"Дорожная карта внедрения целевой модели наставничества на {year} год",
         period=str(year),
         basis=f"Приказ отдела образования от 15.01.{year} № 12-д",
-        source=municipal_sample,
+        source=sample(Roadmap.Level.MUNICIPAL),
     )
     _approve(municipal.revisions.first(), coordinator, head, f"№ 15-д от 20.01.{year}")
 
     curator, director = User.objects.get(username="curator2"), User.objects.get(username="director2")
+    deadlines = ["сентябрь {0}", "октябрь {0}", "до 20 ноября {0} г.", "декабрь {0}", "в течение года", "май {1}"]
+    revision = _school_plan(curator, school, year - 1, deadlines)
+    _approve(revision, curator, director, f"№ 101-о от 01.09.{year - 1}")
+    items = list(revision.items.all())
+    for item in items[: len(items) // 2]:
+        item.status, item.done_on = Item.Status.DONE, item.due_date or datetime.date(year - 1, 12, 1)
+        item.evidence_note = "Приказ и протокол размещены на сайте"
+    bulk_update(Item, items[: len(items) // 2], ["status", "done_on", "evidence_note"])
+
+
+def build_waiting_roadmap(school: Organisation) -> Revision:
+    """The curator's plan for the current school year (the next one from June), submitted, not yet approved."""
+    today = timezone.localdate()
+    first_year = today.year if today.month >= 6 else today.year - 1
+    curator = get_user_model().objects.get(username="curator")
+    deadlines = ["январь {1}", "февраль {1}", "до 20 марта {1} г.", "апрель {1}", "в течение года", "май {1}"]
+    revision = _school_plan(curator, school, first_year, deadlines)
+    revision_submit(user=curator, revision=revision, version=revision.version)
+    return revision
+
+
+def _school_plan(curator, school: Organisation, first_year: int, deadlines: list[str]) -> Revision:
+    """A school's draft from the seeds' sample, every item with a deadline (read into a date) and a responsible."""
     plan = roadmap_create(
         user=curator,
         level=Roadmap.Level.SCHOOL,
         organisation=school,
         title=f"Дорожная карта реализации программы наставничества {school.short_name}",
-        period=f"{year - 1}–{year} учебный год",
-        source=school_sample,
+        period=f"{first_year}–{first_year + 1} учебный год",
+        source=sample(Roadmap.Level.SCHOOL),
     )
     revision = plan.revisions.first()
-    deadlines = ["сентябрь {0}", "октябрь {0}", "до 20 ноября {0} г.", "декабрь {0}", "в течение года", "май {1}"]
     items = list(revision.items.all())
     for index, item in enumerate(items):
-        item.deadline = deadlines[index % len(deadlines)].format(year - 1, year)
+        item.deadline = deadlines[index % len(deadlines)].format(first_year, first_year + 1)
         item.responsible = "Куратор наставничества"
-    bulk_update(Item, items, ["deadline", "responsible"])
-    from .services import read_deadline
-
-    for item in items:
         read_deadline(item, plan.period)
-    bulk_update(Item, items, ["deadline_kind", "due_date"])
-    _approve(revision, curator, director, f"№ 101-о от 01.09.{year - 1}")
-    for item in items[: len(items) // 2]:
-        item.status, item.done_on = Item.Status.DONE, item.due_date or datetime.date(year - 1, 12, 1)
-        item.evidence_note = "Приказ и протокол размещены на сайте"
-    bulk_update(Item, items[: len(items) // 2], ["status", "done_on", "evidence_note"])
-    return True
+    bulk_update(Item, items, ["deadline", "responsible", "deadline_kind", "due_date"])
+    revision.refresh_from_db()
+    return revision
 
 
 def _approve(revision: Revision, author, approver, order: str) -> None:

@@ -194,7 +194,8 @@ def _batch(demo: dict, role: str, file_name: str, **fields) -> dict:
 
 
 def _period(demo: dict) -> MonitoringPeriod:
-    return MonitoringPeriod.objects.get(municipality=demo["school1"].municipality)
+    """The open period, whose reports are due: the newest (the demo also has a concluded one)."""
+    return MonitoringPeriod.objects.filter(municipality=demo["school1"].municipality).first()
 
 
 # The targets that are not simply ``demo[target]``: what each one's URL takes.
@@ -216,7 +217,10 @@ TARGETS = {
     ),
     "period": lambda demo: {"pk": _period(demo).pk},
     "period_school1": lambda demo: {"pk": _period(demo).pk, "organisation_pk": demo["school1"].pk},
-    "questionnaire": lambda demo: {"pk": Questionnaire.objects.get(municipality=demo["school1"].municipality).pk},
+    # The open questionnaire (the concluded period's is closed to answers).
+    "questionnaire": lambda demo: {
+        "pk": Questionnaire.objects.get(municipality=demo["school1"].municipality, is_active=True).pk
+    },
     "curator_batch": lambda demo: _batch(demo, "curator", "staff.csv"),
 }
 

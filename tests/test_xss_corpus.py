@@ -763,7 +763,8 @@ def test_monitoring_reports_questionnaires_and_figures_escape_what_was_typed(cli
     period.refresh_from_db()
     assert (period.conclusions, period.proposals) == (f"{SCRIPT}\n{JS_URL}", AT)
 
-    questionnaire = Questionnaire.objects.get(municipality=school.municipality)
+    # The open questionnaire, the one mentors and mentees may still answer (the concluded period's is closed).
+    questionnaire = Questionnaire.objects.get(municipality=school.municipality, is_active=True)
     text_question = questionnaire.questions.get(kind=Question.Kind.TEXT)
     edit = reverse("monitoring:questionnaire_edit", args=[questionnaire.pk])
     page = client.get(edit).content.decode()

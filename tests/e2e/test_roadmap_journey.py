@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 from roadmaps.models import Roadmap
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The demo's own plan for school 1 waits for the director too: the journey's is picked by its title.
+TITLE = "Дорожная карта наставничества на 2026–2027 учебный год"
 
 
 def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinator_sees(
@@ -26,7 +28,7 @@ def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinato
     axe(page)
     sample = Roadmap.objects.get(is_template=True, level="school", municipality__isnull=True)
     page.get_by_label("Начать с").select_option(label=f"Образец: {sample.title} ({sample.period or 'без периода'})")
-    page.get_by_label("Название").fill("Дорожная карта наставничества на 2026–2027 учебный год")
+    page.get_by_label("Название").fill(TITLE)
     page.get_by_label("Период").fill("2026–2027 учебный год")
     page.get_by_role("button", name="Создать").click()
     expect(page.get_by_test_id("state")).to_contain_text("Черновик")
@@ -39,7 +41,7 @@ def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinato
     sign_in("director")
     page.get_by_role("link", name="Дорожные карты").click()
     axe(page)
-    page.get_by_test_id("waiting").get_by_role("link").click()
+    page.get_by_test_id("waiting").get_by_role("link", name=TITLE).click()
     axe(page)
     page.get_by_label("Что исправить").fill("Укажите сроки и ответственных в разделе 1")
     page.get_by_role("button", name="Вернуть на доработку").click()
@@ -65,7 +67,7 @@ def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinato
 
     sign_in("director")
     page.get_by_role("link", name="Дорожные карты").click()
-    page.get_by_test_id("waiting").get_by_role("link").click()
+    page.get_by_test_id("waiting").get_by_role("link", name=TITLE).click()
     expect(page.get_by_test_id("changes")).to_be_visible()
     axe(page)
     page.get_by_label("Приказ об утверждении (номер и дата)").fill("№ 88 от 01.09.2026")
@@ -77,7 +79,7 @@ def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinato
 
     sign_in("curator")
     page.get_by_role("link", name="Дорожные карты").click()
-    page.get_by_role("link", name="Дорожная карта наставничества на 2026–2027 учебный год").click()
+    page.get_by_role("link", name=TITLE).click()
     axe(page)
     page.get_by_role("link", name="Отметить выполнение пункта 1.1").click()
     axe(page)

@@ -9,7 +9,12 @@ import time
 from django.core.management.base import BaseCommand
 
 from monitoring.demo import build_demo_monitoring
-from registry.demo import DEMO_PASSWORD, DemoBuilder
+from registry.demo import (
+    DEMO_PASSWORD,
+    DemoBuilder,
+    build_demo_bank_program,
+    build_demo_mentor_agenda,
+)
 from roadmaps.demo import build_demo_roadmaps
 
 
@@ -25,13 +30,22 @@ class Command(BaseCommand):
         result = builder.build(scale=scale)
         accounts = builder.ensure_accounts()
         municipality, schools = builder.demo_municipality_and_schools()
-        build_demo_roadmaps(municipality, schools[1])
-        build_demo_monitoring(municipality)
+        # The journeys' starting points, each made once: school 1's roadmap waiting for its director,
+        # a program in the bank, the mentor's week, a concluded monitoring period (last: it freezes the
+        # figures of everything above) beside the open one.
+        added = [
+            build_demo_roadmaps(municipality, approved=schools[1], waiting=schools[0]),
+            build_demo_bank_program(schools[0]),
+            build_demo_mentor_agenda(),
+            build_demo_monitoring(municipality),
+        ]
         if result.created:
             self.stdout.write(
                 f"Demo data loaded in {time.monotonic() - started:.1f} s: {result.municipalities} municipalities, "
                 f"{result.organisations} organisations, {result.people} people."
             )
+        elif any(added):
+            self.stdout.write("Demo data completed: the parts an earlier load did not make were added.")
         else:
             self.stdout.write("Demo data already present; nothing loaded.")
         self.stdout.write(f"Demo accounts (password «{DEMO_PASSWORD}»):")
