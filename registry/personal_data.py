@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from mentoring_portal.audit import purge_history, record_history
 from mentoring_portal.concurrency import bulk_update, bump
 from mentoring_portal.exporters import XLSX, Exporter, XlsxSheet, save
+from mentoring_portal.names import name_forms
 
 from .accounts import ANONYMISED_ACCOUNT_PREFIX
 from .audit import person_log
@@ -199,30 +200,27 @@ class PersonalDataExport(Exporter):
         return f"Персональные данные {person.short_name}.xlsx", XLSX, save(workbook)
 
 
-# Russian case endings a name takes in a note («Петровой», «Ивану», «Алёной»).
-CASE_ENDINGS = "(?:а|я|у|ю|е|ы|и|ой|ей|ом|ем|ым|им|ых|их|ую|ою|ею|ого|ему|ому)?"
+# A name form this short may be an ordinary word when written in lower case («лев», «ян»).
+SHORT_NAME_FORM = 4
 
 
-def _name_pattern(stem: str) -> str:
-    """``stem`` as a whole word in any case ending, ё and е alike."""
-    letters = "".join("[её]" if char in "её" else re.escape(char) for char in stem)
-    return rf"(?<!\w){letters}{CASE_ENDINGS}(?!\w)"
+def _name_pattern(form: str) -> str:
+    """``form`` as a whole word, ё and е alike."""
+    letters = "".join("[её]" if char in "её" else re.escape(char) for char in form)
+    return rf"(?<!\w){letters}(?!\w)"
 
 
-def _scrub(text: str, names: list[str]) -> str:
+def _scrub(text: str, forms: set[str]) -> str:
     """The text with the person's names replaced: notes typed about them stay readable, without them.
 
-    Each part of a name («Петров-Водкин» is two) is matched as a whole word in its case forms.
-    Short names («Ли», «Ян») are matched only as capitalised words, so «лидерские» stays.
+    ``forms`` are every case form of each part of the name (``mentoring_portal.names.name_forms``:
+    «Павел», «Павла», «Павлом»; «Петров-Водкин» gives its halves too), each matched as a whole word.
+    Short forms («Ли», «Ян», «Льва») are matched only as written, capitalised, so «лидерские» and
+    «льва» stay; longer ones in any letter case.
     """
-    parts = {part for name in names for part in re.split(r"[\s-]+", name) if len(part) > 1}
-    for part in sorted(parts, key=len, reverse=True):
-        if len(part) <= 3:
-            text = re.sub(_name_pattern(part), ANONYMISED_LAST_NAME, text)
-        else:
-            # A stem ending in a vowel drops it: «Петрова» → «Петровой».
-            stem = part[:-1] if part[-1].lower() in "аяйеоь" else part
-            text = re.sub(_name_pattern(stem.lower()), ANONYMISED_LAST_NAME, text, flags=re.IGNORECASE)
+    for form in sorted((form for form in forms if len(form) > 1), key=len, reverse=True):
+        flags = 0 if len(form) <= SHORT_NAME_FORM else re.IGNORECASE
+        text = re.sub(_name_pattern(form), ANONYMISED_LAST_NAME, text, flags=flags)
     return text
 
 
@@ -233,7 +231,7 @@ def _live_and_past(model, ids=None, **lookup):
     return model.objects.filter(**lookup), model.history.filter(**lookup)
 
 
-def _scrub_rows(queryset, fields: tuple[str, ...], names: list[str]) -> None:
+def _scrub_rows(queryset, fields: tuple[str, ...], names: set[str]) -> None:
     """Scrub text fields in place, history tables included, without writing new history."""
     changed = []
     for row in queryset.only("pk", *fields):
@@ -251,7 +249,7 @@ def withdraw_consent(*, user, person: Person, withdrawn_on) -> Person:
     """Record the withdrawal and anonymise the person; refused while they are in a live pair."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     _check_withdrawal(person, withdrawn_on)
-    names = [name for name in (person.last_name, person.first_name, person.middle_name) if name]
+    names = name_forms(person.last_name, person.first_name, person.middle_name)
     _anonymise_card(person, withdrawn_on)
     scans = _clear_profiles(person)
     transaction.on_commit(lambda: _delete_files(scans), robust=True)
@@ -321,7 +319,7 @@ def _clear_profiles(person: Person) -> set[str]:
     return scans
 
 
-def _scrub_pairs(person: Person, names: list[str]) -> None:
+def _scrub_pairs(person: Person, names: set[str]) -> None:
     """Pairs and programs stay; what was typed about the person in them is scrubbed of their names,
     and the mentee's own words about themselves are removed."""
     groups = MentoringGroup.objects.filter(Q(mentor=person) | Q(participations__mentee=person)).distinct()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mentoring_portal import names
 from mentoring_portal.concurrency import Versioned
 
 from .scope import scope_of
@@ -271,6 +272,15 @@ class Person(Versioned):
         """Иванова А. П.: how orders and reports name a person."""
         initials = " ".join(f"{part[0]}." for part in (self.first_name, self.middle_name) if part)
         return f"{self.last_name} {initials}".strip()
+
+    @property
+    def initials(self) -> str:
+        """«В.И. Зайцев» (a non-breaking space before the surname): signatures and approval blocks."""
+        return names.initials(self.last_name, self.first_name, self.middle_name)
+
+    def declined(self, case: str) -> str:
+        """The full name in ``case`` («accusative»: «Галкину Марину Михайловну»), gender from the patronymic."""
+        return names.decline(self.last_name, self.first_name, self.middle_name, case)
 
     @property
     def experience_years(self) -> int | None:

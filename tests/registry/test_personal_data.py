@@ -244,3 +244,28 @@ def test_withdrawal_scrubs_the_program_its_bank_copy_activities_and_role_phones(
     assert not Activity.history.filter(responsible__icontains=old_name).exists()
     assert not Program.history.filter(goals__icontains=old_name).exists()
     assert not Membership.history.filter(phone="8-900-111-22-33").exists()
+
+
+def test_withdrawal_scrubs_the_first_name_in_every_case(
+    client,
+    school,  # noqa: F811
+):
+    mentee = school["mentees"][2]
+    Person.objects.filter(pk=mentee.pk).update(last_name="Соловьёв", first_name="Павел", middle_name="Петрович")
+    mentee.refresh_from_db()
+    group = consented(create(school, mentees=[mentee]))
+    issue(school, [group])
+    program = Program.objects.create(
+        organisation=school["organisation"],
+        group=group,
+        title="Программа",
+        goals="Поддержать Павла на уроках, дать Павлу наставника, с Павлом и Соловьевым разобрать планы",
+        status=Program.Status.COMPLETED,
+    )
+    group_complete(user=school["curator"], group=group, ended_on=TODAY)
+
+    withdraw_consent(user=school["curator"], person=mentee, withdrawn_on=TODAY)
+
+    assert Program.objects.get(pk=program.pk).goals == (
+        "Поддержать Обезличено на уроках, дать Обезличено наставника, с Обезличено и Обезличено разобрать планы"
+    )
