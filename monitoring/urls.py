@@ -13,11 +13,21 @@ urlpatterns = [
     path("periods/<int:pk>/", views.period_detail, name="period_detail"),
     path("periods/<int:pk>/remind/", views.period_remind_view, name="period_remind"),
     path("periods/<int:pk>/conclusions/", views.period_conclusions, name="period_conclusions"),
-    path("periods/<int:pk>/report.pdf", views.period_pdf, name="period_pdf"),
+    path("periods/<int:pk>/report.pdf", views.period_report, {"format": "pdf"}, name="period_pdf"),
+    path("periods/<int:pk>/report.docx", views.period_report, {"format": "docx"}, name="period_docx"),
     path("periods/<int:pk>/figures.xlsx", views.period_xlsx, name="period_xlsx"),
     path("periods/<int:pk>/schools/<int:organisation_pk>/submit/", views.period_submit, name="period_submit"),
     path(
-        "periods/<int:pk>/schools/<int:organisation_pk>/report.pdf", views.school_report_pdf, name="school_report_pdf"
+        "periods/<int:pk>/schools/<int:organisation_pk>/report.pdf",
+        views.school_report,
+        {"format": "pdf"},
+        name="school_report_pdf",
+    ),
+    path(
+        "periods/<int:pk>/schools/<int:organisation_pk>/report.docx",
+        views.school_report,
+        {"format": "docx"},
+        name="school_report_docx",
     ),
     path("questionnaires/", views.questionnaire_list, name="questionnaire_list"),
     path("questionnaires/new/", views.questionnaire_create, name="questionnaire_create"),

@@ -229,18 +229,11 @@ def period_conclusions(request, pk: int):
     return redirect(period)
 
 
-def period_questionnaires(period: MonitoringPeriod) -> list[dict]:
-    return [
-        {"questionnaire": questionnaire, "results": questionnaire_results(questionnaire)}
-        for questionnaire in period.questionnaires.all()
-    ]
-
-
-def period_pdf(request, pk: int):
+def period_report(request, pk: int, format: str):
+    """The analytical report, as PDF or Word (``format`` comes from the URL pattern)."""
     period = get_period_for(request.user, pk)
     require_coordinator_of(request.user, period)
-    texts = {"conclusions": period.conclusions, "proposals": period.proposals}
-    return AnalyticalReport().response(period_data(period), heading_for(period), texts, period_questionnaires(period))
+    return AnalyticalReport().response(period, format=format)
 
 
 def period_xlsx(request, pk: int):
@@ -249,15 +242,11 @@ def period_xlsx(request, pk: int):
     return FiguresExport().response(period_data(period), heading_for(period))
 
 
-def school_report_pdf(request, pk: int, organisation_pk: int):
+def school_report(request, pk: int, organisation_pk: int, format: str):
+    """A school's report for the period, as PDF or Word."""
     period = get_period_for(request.user, pk)
     organisation = get_school_for(request.user, organisation_pk)
-    report = SchoolReport.objects.filter(period=period, organisation=organisation, status="submitted").first()
-    if report is not None:
-        figures, checklist = report.figures, report.figures.get("readiness", [])
-    else:
-        figures, checklist = live_data([organisation]).rows[0]["figures"], readiness(organisation)
-    return SchoolReportDocument().response(organisation, figures, heading_for(period), report, checklist)
+    return SchoolReportDocument().response(period, organisation, format=format)
 
 
 # --- questionnaires ------------------------------------------------------------------------------
