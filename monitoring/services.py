@@ -107,7 +107,7 @@ def readiness(organisation: Organisation) -> list[dict]:
     approved = Revision.objects.filter(
         roadmap__organisation=organisation, roadmap__is_template=False, status=Revision.Status.APPROVED
     ).first()
-    order = MentoringOrder.objects.filter(organisation=organisation).order_by("-date").first()
+    order = MentoringOrder.objects.signed().filter(organisation=organisation).order_by("-date").first()
     mentors = organisation.people.filter(mentor_profile__isnull=False).count()
     mentees = organisation.people.filter(mentee_profile__isnull=False).count()
     return [

@@ -12,7 +12,7 @@ of a user who has two, the forms ask which.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -150,7 +150,58 @@ def can_manage_group(user, group: MentoringGroup) -> bool:
 
 
 def get_order_for(user, pk: int) -> MentoringOrder:
-    return get_object_or_404(MentoringOrder.objects.visible_to(user).select_related("organisation"), pk=pk)
+    return get_object_or_404(
+        MentoringOrder.objects.visible_to(user).select_related("organisation", "prepared_by"), pk=pk
+    )
+
+
+def can_prepare_order(user, organisation: Organisation | None = None) -> bool:
+    """A draft order (проект приказа) is prepared by a school's curator or director: of ``organisation``,
+    or of any school when none is given."""
+    if organisation is None:
+        return can_form_groups(user)
+    scope = scope_of(user)
+    return scope.is_superuser or organisation.pk in scope.managed_organisation_ids
+
+
+def signing_organisations(user) -> QuerySet[Organisation]:
+    """The organisations whose orders the user signs: those they direct (every one for a superuser)."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=scope.directed_organisation_ids)
+
+
+def _directs(user, organisation_id: int) -> bool:
+    scope = scope_of(user)
+    return scope.is_superuser or organisation_id in scope.directed_organisation_ids
+
+
+def can_sign_for(user, organisation: Organisation) -> bool:
+    """Whether the user signs the orders of ``organisation``: its director, or a superuser."""
+    return _directs(user, organisation.pk)
+
+
+def can_sign_order(user, order: MentoringOrder) -> bool:
+    """The curator prepares, the director signs: a draft, by a director of its organisation (or a superuser)."""
+    return order.is_draft and _directs(user, order.organisation_id)
+
+
+def can_withdraw_order(user, order: MentoringOrder) -> bool:
+    """A draft is withdrawn by its school's curator or director; a signed order stays."""
+    scope = scope_of(user)
+    return order.is_draft and (scope.is_superuser or order.organisation_id in scope.managed_organisation_ids)
+
+
+def orders_to_sign(user) -> QuerySet[MentoringOrder]:
+    """What waits for the director: the drafts of the organisations the user directs (every draft for a
+    superuser), oldest first, with their organisation and the number of pairs, in one query."""
+    return (
+        MentoringOrder.objects.awaiting_signature_by(user)
+        .select_related("organisation", "prepared_by")
+        .annotate(group_count=Count("groups"))
+        .order_by("created_at", "pk")
+    )
 
 
 def get_program_for(user, pk: int, *, write: bool = False) -> Program:

@@ -546,3 +546,97 @@ class DemoBuilder:
                     result.organisations += REGION_ORGANISATIONS_PER_MUNICIPALITY
                     result.people += people
         return result
+
+
+@transaction.atomic
+def build_demo_draft_order(school: Organisation, max_pairs: int = 2) -> bool:
+    """A draft order (проект приказа) of ``school`` prepared by its curator, holding one or two draft pairs
+    whose people have given every consent, ready for the director to sign; returns whether it was added.
+
+    Made once: a school that has a draft, or an order its curator prepared (the demo draft, signed), is left
+    alone. When no draft pair of the school is ready, a pair of a free mentee and a mentor with a free place
+    is formed first, with the consents recorded.
+    """
+    # Imported here, beside the one builder that needs them.
+    from django.core.exceptions import ValidationError
+    from django.db.models import Q
+
+    from .services import check_activation, order_prepare
+
+    curator = (
+        Membership.objects.filter(organisation=school, role=Role.CURATOR).select_related("user").order_by("pk").first()
+    )
+    if curator is None:
+        return False
+    made = Q(status=MentoringOrder.Status.DRAFT) | Q(prepared_by=curator.user)
+    if MentoringOrder.objects.filter(organisation=school).filter(made).exists():
+        return False
+    candidates = (
+        MentoringGroup.objects.filter(
+            organisation=school,
+            status=MentoringGroup.Status.DRAFT,
+            order__isnull=True,
+            mentor_consent_date__isnull=False,
+            participations__isnull=False,
+        )
+        .exclude(participations__consent_date__isnull=True)
+        .distinct()
+        .order_by("pk")
+    )
+    chosen: list[MentoringGroup] = []
+    for group in candidates:
+        try:
+            check_activation([*chosen, group])
+        except ValidationError:
+            continue
+        chosen.append(group)
+        if len(chosen) == max_pairs:
+            break
+    if not chosen and (group := _demo_ready_pair(school, curator.user)):
+        chosen = [group]
+    if not chosen:
+        return False
+    order_prepare(user=curator.user, organisation=school, groups=chosen)
+    return True
+
+
+def _demo_ready_pair(school: Organisation, user) -> MentoringGroup | None:
+    """A new draft pair of ``school`` with every consent: the newest mentee in no live pair, and a mentor who
+    already leads a pair and has a free place. People in no pair stay so: they are the ones whose consent
+    the demo can show being withdrawn (a live pair refuses it)."""
+    from django.db.models import Count, F, Q
+
+    from .services import group_create, group_record_consents
+
+    live = [MentoringGroup.Status.DRAFT, MentoringGroup.Status.ACTIVE]
+    mentee = (
+        Person.objects.filter(organisation=school, consent_date__isnull=False, mentee_profile__status="active")
+        .exclude(participations__group__status__in=live)
+        .order_by("-pk")
+        .first()
+    )
+    mentor = (
+        MentorProfile.objects.filter(person__organisation=school, person__consent_date__isnull=False, status="active")
+        .exclude(person=mentee)
+        .annotate(
+            taken=Count("person__mentored_groups__participations", filter=Q(person__mentored_groups__status__in=live))
+        )
+        .filter(taken__gt=0, taken__lt=F("capacity"))
+        .order_by("pk")
+        .first()
+    )
+    if mentee is None or mentor is None:
+        return None
+    today = timezone.localdate()
+    group = group_create(
+        user=user,
+        organisation=school,
+        mentor=mentor.person,
+        mentees=[mentee],
+        form=MentoringForm.TEACHER_TEACHER,
+        kinds=[MentoringKind.TRADITIONAL],
+        start_date=today,
+        planned_end_date=add_months(today, 9),
+    )
+    group_record_consents(group=group, mentor_consent_date=today, mentee_consents={mentee.pk: today})
+    return group

@@ -6,21 +6,27 @@ One ``Exporter`` per document, rendered from templates (``mentoring_portal.docum
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from mentoring_portal.documents import PDF, html_to_pdf
 from mentoring_portal.exporters import Exporter
 
 from .models import MentoringOrder, Person, Program
+from .models.mentoring import director_name
 
 
 class OrderDocument(Exporter):
     """Приказ о закреплении наставнических пар (групп)."""
 
     def render(self, order: MentoringOrder) -> tuple[str, str, bytes]:
+        """A draft (проект) is marked «ПРОЕКТ» on every page and has blanks for the number and the date."""
         groups = order.groups.select_related("mentor__organisation").prefetch_related("participations__mentee")
+        signer = order.signed_by or director_name(order.organisation)
         html = render_to_string(
-            "pdf/order.html", {"order": order, "organisation": order.organisation, "groups": groups}
+            "pdf/order.html", {"order": order, "organisation": order.organisation, "groups": groups, "signer": signer}
         )
+        if order.is_draft:
+            return f"Проект приказа от {timezone.localtime(order.created_at):%d.%m.%Y}.pdf", PDF, html_to_pdf(html)
         return f"Приказ № {order.number} от {order.date:%d.%m.%Y}.pdf", PDF, html_to_pdf(html)
 
 

@@ -17,6 +17,7 @@ from .models import (
     MentoringForm,
     MentoringGroup,
     MentoringKind,
+    MentoringOrder,
     Organisation,
     Person,
     ProfileStatus,
@@ -117,24 +118,56 @@ class ConsentsForm(GuardedForm, forms.Form):
         }
 
 
-class OrderForm(OnlyChoiceMixin, forms.Form):
-    organisation = forms.ModelChoiceField(label=_("Организация"), queryset=Organisation.objects.none())
+class OrderRegistrationForm(forms.Form):
+    """What the director enters when signing: the registration number and date, and the signer's name."""
+
     number = forms.CharField(label=_("Номер приказа"), max_length=50)
     date = forms.DateField(label=_("Дата приказа"), widget=DateInput())
     signed_by = forms.CharField(label=_("Руководитель (ФИО для подписи)"), max_length=255)
+
+    def clean_number(self):
+        return " ".join(self.cleaned_data["number"].split()).removeprefix("№").strip()
+
+    def clean_date(self):
+        value = self.cleaned_data["date"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("Дата приказа не может быть в будущем."))
+        return value
+
+    def registration(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("number", "date", "signed_by")}
+
+
+class OrderForm(OnlyChoiceMixin, OrderRegistrationForm):
+    """A new order: the curator's draft (the pairs only), or a director's order signed at once."""
+
+    organisation = forms.ModelChoiceField(label=_("Организация"), queryset=Organisation.objects.none())
     groups = forms.ModelMultipleChoiceField(
         label=_("Пары и группы, которые закрепляет приказ"),
         queryset=MentoringGroup.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
+    field_order = ["organisation", "groups", "number", "date", "signed_by"]
 
-    def __init__(self, *args, organisations, **kwargs):
-        """``organisations``: whose orders the user may issue; the draft pairs of all of them are offered."""
+    def __init__(self, *args, organisations, signable=None, signs: bool = True, **kwargs):
+        """``organisations``: whose orders the user may prepare; their draft pairs not in a draft yet are
+        offered. ``signable``: whose orders the user signs, if any: then the form also asks for the
+        registration, and ``signs`` says whether this submission signs the order or saves the draft
+        (the registration is then left out)."""
         super().__init__(*args, **kwargs)
+        self.signable = signable
+        self.signs = signable is not None and signs
+        for name in ("number", "date", "signed_by"):
+            if signable is None:
+                del self.fields[name]
+            elif not self.signs:
+                self.fields[name].required = False
         self.limit_choice("organisation", organisations)
         self.only_organisation = self.only_choice("organisation")
         self.fields["groups"].queryset = (
-            MentoringGroup.objects.filter(organisation__in=organisations, status=MentoringGroup.Status.DRAFT)
+            MentoringGroup.objects.filter(
+                organisation__in=organisations, status=MentoringGroup.Status.DRAFT, order__isnull=True
+            )
             .select_related("mentor", "organisation")
             .prefetch_related("mentees")
         )
@@ -154,10 +187,23 @@ class OrderForm(OnlyChoiceMixin, forms.Form):
         organisation, groups = cleaned.get("organisation"), cleaned.get("groups")
         if organisation and groups and any(group.organisation_id != organisation.pk for group in groups):
             self.add_error("groups", _("Приказ закрепляет только пары своей организации."))
+        if organisation and self.signs and not self.signable.filter(pk=organisation.pk).exists():
+            self.add_error(
+                None,
+                _("Приказ этой организации подписывает её руководитель: сохраните проект приказа, он подпишет его."),
+            )
         return cleaned
 
-    def clean_number(self):
-        return " ".join(self.cleaned_data["number"].split()).removeprefix("№").strip()
+    def registration(self) -> dict:
+        return super().registration() if self.signs else {}
+
+
+class OrderSignForm(GuardedForm, OrderRegistrationForm):
+    """The director's signature on a draft, guarded by the draft's version: a pair that left the draft
+    after the page was opened makes the form stale, so the director signs what they saw."""
+
+    def __init__(self, *args, order: MentoringOrder, **kwargs):
+        super().__init__(*args, guard=order, **kwargs)
 
 
 class EndForm(forms.Form):

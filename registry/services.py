@@ -13,15 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring_portal.audit import record_history
-from mentoring_portal.concurrency import bulk_update
+from mentoring_portal.concurrency import bulk_update, bump
 
+from .access import can_prepare_order, can_sign_for, can_sign_order, can_withdraw_order
 from .models import (
     Activity,
     GroupEvent,
@@ -234,30 +235,116 @@ def _readiness_problems(group: MentoringGroup, participations: list[Participatio
     return problems
 
 
-@transaction.atomic
-def order_issue(
-    *, user, organisation: Organisation, number: str, date: datetime.date, signed_by: str, groups: list[MentoringGroup]
-) -> MentoringOrder:
-    """Issue the director's order: the listed draft pairs become active, all of them or none."""
+def _check_order_groups(organisation: Organisation, groups: list[MentoringGroup]) -> None:
     if not groups:
         raise ValidationError({"groups": _("Выберите пары и группы, которые закрепляет приказ.")})
     if any(group.organisation_id != organisation.pk for group in groups):
         raise ValidationError({"groups": _("Приказ закрепляет только пары своей организации.")})
+
+
+def _check_registration(organisation: Organisation, number: str, date: datetime.date) -> None:
+    """The number and date the director registers the order under: not in the future, not taken."""
     if date > timezone.localdate():
         raise ValidationError({"date": _("Дата приказа не может быть в будущем.")})
-    if MentoringOrder.objects.filter(organisation=organisation, number=number, date=date).exists():
+    if MentoringOrder.objects.signed().filter(organisation=organisation, number=number, date=date).exists():
         raise ValidationError({"number": _("Приказ с таким номером и датой уже есть.")})
-    locked = list(MentoringGroup.objects.select_for_update().filter(pk__in=[group.pk for group in groups]))
-    check_activation(locked)
+
+
+@transaction.atomic
+def order_prepare(*, user, organisation: Organisation, groups: list[MentoringGroup]) -> MentoringOrder:
+    """The curator's draft order (проект приказа): the chosen draft pairs are attached to it and stay
+    drafts until the director signs it. A pair is in one draft at most: the pairs are locked, so two
+    curators preparing at once cannot both take the same pair."""
+    if not can_prepare_order(user, organisation):
+        raise PermissionDenied
+    _check_order_groups(organisation, groups)
+    locked = list(
+        MentoringGroup.objects.select_for_update()
+        .filter(pk__in=[group.pk for group in groups])
+        .select_related("mentor")
+        .order_by("pk")
+    )
+    problems = []
+    for group in locked:
+        label = {"name": str(group.mentor.short_name)}
+        if group.status != MentoringGroup.Status.DRAFT:
+            problems.append(_("Пара уже не черновик (наставник: %(name)s).") % label)
+        elif group.order_id is not None:
+            problems.append(_("Пара с наставником %(name)s уже включена в другой проект приказа.") % label)
+    if problems:
+        raise ValidationError({"groups": problems})
     order = MentoringOrder.objects.create(
-        organisation=organisation, number=number, date=date, signed_by=signed_by, issued_by=user
+        organisation=organisation, status=MentoringOrder.Status.DRAFT, prepared_by=user
     )
     for group in locked:
-        _transition(group, MentoringGroup.Status.ACTIVE, user, _("Приказ %(order)s") % {"order": order})
         group.order = order
-    bulk_update(MentoringGroup, locked, ["status", "order"])
-    record_history(MentoringGroup, [group.pk for group in locked], "~", user, _("Приказ %(order)s") % {"order": order})
+    bulk_update(MentoringGroup, locked, ["order"])
+    record_history(MentoringGroup, [group.pk for group in locked], "~", user, _("Проект приказа"))
     return order
+
+
+@transaction.atomic
+def order_sign(*, user, order: MentoringOrder, number: str, date: datetime.date, signed_by: str) -> MentoringOrder:
+    """The director signs the draft and registers it under ``number`` and ``date``: its pairs become
+    active, all of them or none (``check_activation``'s messages otherwise).
+
+    The draft is locked first: of two signatures at once (a double click, two tabs) the second
+    finds it signed and is refused, and a withdrawal waits for the signature or finds it gone.
+    """
+    locked = MentoringOrder.objects.select_for_update().select_related("organisation").filter(pk=order.pk).first()
+    if locked is None:
+        raise ValidationError(_("Проект приказа отозван."))
+    if not locked.is_draft:
+        raise ValidationError(_("Приказ уже подписан: %(order)s.") % {"order": locked})
+    if not can_sign_order(user, locked):
+        raise PermissionDenied
+    _check_registration(locked.organisation, number, date)
+    groups = list(MentoringGroup.objects.select_for_update().filter(order=locked).order_by("pk"))
+    if not groups:
+        raise ValidationError(_("В проекте приказа не осталось пар: отзовите его и подготовьте новый."))
+    check_activation(groups)
+    locked.status = MentoringOrder.Status.SIGNED
+    locked.number, locked.date, locked.signed_by = number, date, signed_by
+    locked.issued_by, locked.signed_at = user, timezone.now()
+    locked.save()
+    note = _("Приказ %(order)s") % {"order": locked}
+    for group in groups:
+        _transition(group, MentoringGroup.Status.ACTIVE, user, note)
+    bulk_update(MentoringGroup, groups, ["status"])
+    record_history(MentoringGroup, [group.pk for group in groups], "~", user, note)
+    return locked
+
+
+@transaction.atomic
+def order_issue(
+    *, user, organisation: Organisation, number: str, date: datetime.date, signed_by: str, groups: list[MentoringGroup]
+) -> MentoringOrder:
+    """The director's order in one step, prepared and signed at once: the listed draft pairs become
+    active, all of them or none."""
+    if not can_sign_for(user, organisation):
+        raise PermissionDenied
+    _check_order_groups(organisation, groups)
+    _check_registration(organisation, number, date)
+    order = order_prepare(user=user, organisation=organisation, groups=groups)
+    return order_sign(user=user, order=order, number=number, date=date, signed_by=signed_by)
+
+
+@transaction.atomic
+def order_withdraw(*, user, order: MentoringOrder) -> None:
+    """The draft is withdrawn and deleted; its pairs stay drafts, free for another order."""
+    locked = MentoringOrder.objects.select_for_update().filter(pk=order.pk).first()
+    if locked is None:
+        return  # withdrawn meanwhile: what was asked is done
+    if not locked.is_draft:
+        raise ValidationError(_("Подписанный приказ отозвать нельзя."))
+    if not can_withdraw_order(user, locked):
+        raise PermissionDenied
+    groups = list(MentoringGroup.objects.select_for_update().filter(order=locked))
+    for group in groups:
+        group.order = None
+    bulk_update(MentoringGroup, groups, ["order"])
+    record_history(MentoringGroup, [group.pk for group in groups], "~", user, _("Проект приказа отозван"))
+    locked.delete()
 
 
 @transaction.atomic
@@ -272,14 +359,25 @@ def group_complete(*, user, group: MentoringGroup, ended_on: datetime.date) -> N
 
 @transaction.atomic
 def group_end_early(*, user, group: MentoringGroup, reason: str, note: str, ended_on: datetime.date) -> None:
+    # A draft order is locked before its pairs, as ``order_sign`` locks them: no deadlock between the two.
+    order_id = MentoringGroup.objects.filter(pk=group.pk).values_list("order_id", flat=True).first()
+    if order_id is not None:
+        MentoringOrder.objects.select_for_update().filter(pk=order_id).first()
     group = MentoringGroup.objects.select_for_update().get(pk=group.pk)
     if group.status not in (MentoringGroup.Status.ACTIVE, MentoringGroup.Status.DRAFT):
         raise ValidationError(_("Пара уже завершена."))
     if not reason:
         raise ValidationError({"reason": _("Укажите причину прекращения.")})
+    fields = ["status", "end_reason", "end_note", "ended_on"]
+    if group.status == MentoringGroup.Status.DRAFT and group.order_id is not None:
+        # A draft pair leaves its draft order; the order's version moves on, so a director who opened it
+        # before signs only what is in it now.
+        bump(MentoringOrder.objects.filter(pk=group.order_id))
+        group.order = None
+        fields.append("order")
     _transition(group, MentoringGroup.Status.ENDED_EARLY, user, note)
     group.end_reason, group.end_note, group.ended_on = reason, note, ended_on
-    group.save(update_fields=["status", "end_reason", "end_note", "ended_on"])
+    group.save(update_fields=fields)
 
 
 # --- matching -------------------------------------------------------------------------------

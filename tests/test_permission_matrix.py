@@ -14,7 +14,7 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from monitoring.models import MonitoringPeriod, Questionnaire
-from registry.models import ImportBatch, MentorProfile
+from registry.models import ImportBatch, MentoringOrder, MentorProfile
 from roadmaps.models import Item, Roadmap
 
 ROLES = [
@@ -88,6 +88,10 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:order_create": (None, [302, 403, 403, 200, 200, 403, 403, 200, 200, 200]),
     "registry:order_detail": ("order", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
     "registry:order_pdf": ("order", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    # School 1's draft order (the demo's, prepared by «curator»): POST only, checked below and in
+    # tests/registry/test_orders.py.
+    "registry:order_sign": ("draft_order", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:order_withdraw": ("draft_order", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "registry:program_bank": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:program_detail": ("program", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
     "registry:program_update": ("program", [302, 403, 403, 200, 200, 403, 403, 404, 404, 200]),
@@ -224,6 +228,7 @@ TARGETS = {
         "pk": Questionnaire.objects.get(municipality=demo["school1"].municipality, is_active=True).pk
     },
     "curator_batch": lambda demo: _batch(demo, "curator", "staff.csv"),
+    "draft_order": lambda demo: {"pk": MentoringOrder.objects.drafts().get(organisation=demo["school1"]).pk},
 }
 
 
@@ -280,6 +285,15 @@ POST_MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "registry:program_to_bank": ("program", {"anonymous": 302, "director2": 404, "curator2": 404}),
     "registry:activity_mark": ("activity", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
     "registry:account_active": ("mentor_account", {"anonymous": 302, "director2": 404, "curator": 403, "mentor": 403}),
+    # The curator prepares, the director signs; the coordinator reads the draft; other schools get 404.
+    "registry:order_sign": (
+        "draft_order",
+        {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 404, "curator": 403, "coordinator": 403},
+    ),
+    "registry:order_withdraw": (
+        "draft_order",
+        {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 404, "coordinator": 403, "head": 403},
+    ),
     "roadmaps:roadmap_import_confirm": ("roadmap_batch", {"anonymous": 302, "curator": 404, "coordinator": 404}),
     "roadmaps:roadmap_import_columns": ("roadmap_batch", {"anonymous": 302, "curator": 404, "coordinator": 404}),
     "roadmaps:roadmap_submit": ("roadmap", {"anonymous": 302, "director": 404, "curator": 404, "mentor": 404}),

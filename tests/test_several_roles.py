@@ -22,6 +22,7 @@ from registry.models import (
     ImportBatch,
     Membership,
     MentoringGroup,
+    MentoringOrder,
     Organisation,
     Participation,
     Person,
@@ -188,20 +189,25 @@ def test_an_order_of_the_second_kindergarten_fixes_its_pairs_and_refuses_the_fir
         group_record_consents(group=group, mentor_consent_date=TODAY, mentee_consents={people["mentee"].pk: TODAY})
         groups[organisation.pk] = group
     client.force_login(methodist["user"])
-    data = {"number": "7-о", "date": TODAY.isoformat(), "signed_by": "Иванова И. И."}
     mixed = [groups[methodist["first"].pk].pk, groups[methodist["second"].pk].pk]
-    response = client.post(
-        reverse("registry:order_create"), data | {"organisation": methodist["second"].pk, "groups": mixed}
-    )
+    response = client.post(reverse("registry:order_create"), {"organisation": methodist["second"].pk, "groups": mixed})
     assert "Приказ закрепляет только пары своей организации." in page_text(response)
-    assert not MentoringGroup.objects.filter(pk__in=mixed, status="active").exists()
+    assert not MentoringOrder.objects.filter(organisation__in=[methodist["first"], methodist["second"]]).exists()
     client.post(
         reverse("registry:order_create"),
-        data | {"organisation": methodist["second"].pk, "groups": [groups[methodist["second"].pk].pk]},
+        {"organisation": methodist["second"].pk, "groups": [groups[methodist["second"].pk].pk]},
     )
+    # The curator prepares the draft; the second kindergarten's director signs it.
+    draft = MentoringOrder.objects.drafts().get(organisation__in=[methodist["first"], methodist["second"]])
+    assert draft.organisation == methodist["second"]
+    client.force_login(make_user(Role.DIRECTOR, methodist["second"]))
+    sign = reverse("registry:order_sign", args=[draft.pk])
+    data = form_data(client.get(draft.get_absolute_url()), action=sign)
+    client.post(sign, data | {"number": "7-о", "date": TODAY.isoformat(), "signed_by": "Иванова И. И."})
     active = MentoringGroup.objects.get(pk__in=mixed, status="active")
     assert active == groups[methodist["second"].pk]
-    assert active.order.organisation == methodist["second"]
+    assert active.order == draft
+    assert MentoringOrder.objects.get(pk=draft.pk).number == "7-о"
 
 
 # --- the teachers' import --------------------------------------------------------------------

@@ -290,13 +290,14 @@ def test_people_pairs_orders_and_programs_escape_what_was_typed(client, demo):
         reverse("registry:group_detail", args=[group.pk]),
         {"mentor": iso(today()), f"mentee_{mentee.pk}": iso(today())},
     )
-    submit(
-        client,
-        reverse("registry:order_create"),
-        {"number": IMG, "signed_by": SCRIPT, "groups": [str(group.pk)], "date": iso(today())},
-    )
+    # The curator prepares the draft order, the director signs it with what they typed.
+    submit(client, reverse("registry:order_create"), {"groups": [str(group.pk)]})
+    draft = MentoringOrder.objects.drafts().get(groups=group)
+    client.force_login(director)
+    submit(client, draft.get_absolute_url(), {"number": IMG, "signed_by": SCRIPT, "date": iso(today())})
+    client.force_login(curator)
     order = MentoringOrder.objects.get(number=IMG)
-    assert order.signed_by == SCRIPT
+    assert (order.pk, order.signed_by) == (draft.pk, SCRIPT)
     program_values = {
         "title": SVG,
         "difficulties": MUSTACHE,

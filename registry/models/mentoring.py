@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from mentoring_portal.concurrency import Versioned
 
 from .people import Organisation, Person
-from .scope import scope_of
+from .scope import Role, scope_of
 
 
 class MentoringForm(models.TextChoices):
@@ -63,17 +63,72 @@ class MentoringOrderQuerySet(models.QuerySet):
             | Q(organisation_id__in=scope.managed_organisation_ids)
         )
 
+    def drafts(self) -> MentoringOrderQuerySet:
+        return self.filter(status=MentoringOrder.Status.DRAFT)
 
-class MentoringOrder(models.Model):
-    """The director's order fixing mentoring pairs and groups (приказ о закреплении)."""
+    def signed(self) -> MentoringOrderQuerySet:
+        return self.filter(status=MentoringOrder.Status.SIGNED)
+
+    def awaiting_signature_by(self, user) -> MentoringOrderQuerySet:
+        """The drafts ``user`` may sign: of the organisations they direct; every draft for a superuser.
+
+        The same rule as ``access.can_sign_order``, as one filter: no query of its own beyond the
+        user's memberships, which ``scope_of`` reads once per request.
+        """
+        scope = scope_of(user)
+        drafts = self.visible_to(user).drafts()
+        if scope.is_superuser:
+            return drafts
+        return drafts.filter(organisation_id__in=scope.directed_organisation_ids)
+
+    def with_signature_rights(self, user) -> MentoringOrderQuerySet:
+        """Each order with ``can_sign``: whether it is a draft ``user`` may sign, in the same query."""
+        awaiting = MentoringOrder.objects.awaiting_signature_by(user).values("pk")
+        return self.annotate(can_sign=ExpressionWrapper(Q(pk__in=awaiting), output_field=models.BooleanField()))
+
+    def drafts_first(self) -> MentoringOrderQuerySet:
+        """Drafts (newest first), then signed orders by their date; a draft has no date yet (a constraint)."""
+        return self.order_by("status", F("date").desc(nulls_first=True), "-pk")
+
+
+class MentoringOrder(Versioned):
+    """The director's order fixing mentoring pairs and groups (приказ о закреплении).
+
+    The curator prepares it as a draft (проект приказа): the chosen draft pairs are attached to it
+    and stay drafts, and it has no number or date yet. The director signs it, entering the
+    registration number, the date and the signer, and all its pairs become active at once.
+    """
+
+    class Status(models.TextChoices):
+        # Values sort drafts before signed orders (``drafts_first``).
+        DRAFT = "draft", _("Проект")
+        SIGNED = "signed", _("Подписан")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="mentoring_orders", verbose_name=_("организация")
     )
-    number = models.CharField(_("номер приказа"), max_length=50)
-    date = models.DateField(_("дата приказа"))
-    signed_by = models.CharField(_("руководитель, подписавший приказ"), max_length=255)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # An order written with its number and date is a signed one; ``order_prepare`` writes drafts explicitly.
+    status = models.CharField(_("состояние"), max_length=10, choices=Status.choices, default=Status.SIGNED)
+    number = models.CharField(_("номер приказа"), max_length=50, blank=True)
+    date = models.DateField(_("дата приказа"), null=True, blank=True)
+    signed_by = models.CharField(_("руководитель, подписавший приказ"), max_length=255, blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("подготовил проект"),
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("подписал в портале"),
+    )
+    signed_at = models.DateTimeField(_("подписан в портале"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MentoringOrderQuerySet.as_manager()
@@ -87,16 +142,42 @@ class MentoringOrder(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "number", "date"],
+                condition=Q(status="signed"),
                 name="order_unique_number",
                 violation_error_message=_("Приказ с таким номером и датой уже есть."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="draft", number="", date__isnull=True)
+                    | (Q(status="signed", date__isnull=False) & ~Q(number=""))
+                ),
+                name="order_number_when_signed",
+                violation_error_message=_("У подписанного приказа есть номер и дата, у проекта приказа их ещё нет."),
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.is_draft:
+            if self.created_at is None:
+                return str(_("Проект приказа"))
+            return str(_("Проект приказа от %(date)s")) % {"date": f"{timezone.localtime(self.created_at):%d.%m.%Y}"}
         return f"№ {self.number} от {self.date:%d.%m.%Y}"
 
     def get_absolute_url(self) -> str:
         return reverse("registry:order_detail", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+def director_name(organisation: Organisation, user=None) -> str:
+    """The name an order of ``organisation`` is signed with: the signing director's own (``user``),
+    else the organisation's first director's in the portal, else nothing."""
+    directors = list(organisation.membership_set.filter(role=Role.DIRECTOR).select_related("user").order_by("pk"))
+    own = [membership for membership in directors if user is not None and membership.user_id == user.pk]
+    chosen = (own or directors or [None])[0]
+    return chosen.user.get_full_name() if chosen else ""
 
 
 class MentoringGroupQuerySet(models.QuerySet):
@@ -197,6 +278,12 @@ class MentoringGroup(Versioned):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:group_detail", args=[self.pk])
+
+    @property
+    def consents_missing(self) -> list[str]:
+        """Who in the pair has given no written consent yet (reads the prefetched participations)."""
+        missing = [] if self.mentor_consent_date else [str(self.mentor.short_name)]
+        return missing + [str(p.mentee.short_name) for p in self.participations.all() if p.consent_date is None]
 
     @property
     def kind_labels(self) -> list[str]:

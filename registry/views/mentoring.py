@@ -18,12 +18,17 @@ from ..access import (
     can_form_groups,
     can_manage_group,
     can_mark_progress,
+    can_prepare_order,
     can_self_assess,
+    can_sign_for,
+    can_sign_order,
+    can_withdraw_order,
     get_group_for,
     get_order_for,
     get_person_for,
     get_program_for,
     managed_organisations,
+    signing_organisations,
 )
 from ..audit import group_log, program_log
 from ..documents import ConsentDocument, OrderDocument, ProgramDocument
@@ -35,6 +40,7 @@ from ..mentoring_forms import (
     FromBankForm,
     GroupForm,
     OrderForm,
+    OrderSignForm,
     ProgramForm,
     ProgramResultForm,
     SelfAssessmentForm,
@@ -47,12 +53,16 @@ from ..models import (
     Person,
     Program,
 )
+from ..models.mentoring import director_name
 from ..services import (
     group_complete,
     group_create,
     group_end_early,
     group_record_consents,
     order_issue,
+    order_prepare,
+    order_sign,
+    order_withdraw,
     program_copy_from_bank,
     program_put_in_bank,
     program_save,
@@ -205,54 +215,130 @@ def group_end(request, pk: int):
 
 # --- orders ------------------------------------------------------------------------------------
 def order_list(request):
+    """Drafts waiting for the director's signature first, then the signed orders by date."""
     orders = (
         MentoringOrder.objects.visible_to(request.user)
-        .select_related("organisation")
+        .select_related("organisation", "prepared_by")
         .annotate(group_count=Count("groups"))
-        .order_by("-date", "-pk")
+        .with_signature_rights(request.user)
+        .drafts_first()
     )
     return render(request, "registry/order_list.html", {"page": _page(request, orders)})
 
 
 @require_http_methods(["GET", "POST"])
 def order_create(request):
-    """The director (or the curator for them) issues the order: the chosen draft pairs become active.
+    """The curator prepares a draft order (проект приказа) for the director to sign; a director may
+    also sign at once, and the chosen draft pairs become active.
 
     A director or curator of several schools says which school's order it is; the pairs offered
     are the draft pairs of all of them, and the service refuses pairs of another school.
     """
-    if not can_form_groups(request.user):
+    if not can_prepare_order(request.user):
         raise PermissionDenied
-    organisations = managed_organisations(request.user)
-    form = OrderForm(request.POST or None, organisations=organisations, initial={"date": timezone.localdate()})
+    signable = signing_organisations(request.user)
+    may_sign = signable.exists()
+    form = OrderForm(
+        request.POST or None,
+        organisations=managed_organisations(request.user),
+        signable=signable if may_sign else None,
+        signs=request.POST.get("action") != "prepare",
+        initial={"date": timezone.localdate()},
+    )
     organisation = form.only_organisation
-    if organisation is not None:
-        director = organisation.membership_set.filter(role="director").select_related("user").first()
-        if director:
-            form.initial["signed_by"] = director.user.get_full_name()
+    if organisation is not None and may_sign:
+        form.initial["signed_by"] = director_name(organisation, request.user)
     if form.is_valid():
         data = form.cleaned_data
+        arguments = {"user": request.user, "organisation": data["organisation"], "groups": list(data["groups"])}
         try:
-            order = order_issue(
-                user=request.user,
-                organisation=data["organisation"],
-                number=data["number"],
-                date=data["date"],
-                signed_by=data["signed_by"],
-                groups=list(data["groups"]),
-            )
+            order = order_issue(**arguments, **form.registration()) if form.signs else order_prepare(**arguments)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Приказ %(order)s издан, пары закреплены.") % {"order": order})
+            messages.success(request, _order_done(order))
             return redirect(order)
-    return render(request, "registry/order_form.html", {"form": form, "organisation": organisation})
+    return render(
+        request, "registry/order_form.html", {"form": form, "organisation": organisation, "may_sign": may_sign}
+    )
+
+
+def _order_done(order: MentoringOrder) -> str:
+    if order.is_draft:
+        return _("Проект приказа подготовлен и передан руководителю на подпись. Пары остаются черновиками.")
+    return _("Приказ %(order)s издан, пары закреплены.") % {"order": order}
 
 
 def order_detail(request, pk: int):
-    order = get_order_for(request.user, pk)
+    return _order_page(request, get_order_for(request.user, pk))
+
+
+def _order_page(request, order: MentoringOrder, sign_form: OrderSignForm | None = None):
+    """The order with its pairs; a draft with the director's sign form and the withdraw button."""
     groups = order.groups.select_related("mentor").prefetch_related("participations__mentee")
-    return render(request, "registry/order_detail.html", {"order": order, "groups": groups})
+    can_sign = can_sign_order(request.user, order)
+    if can_sign and sign_form is None:
+        initial = {"date": timezone.localdate(), "signed_by": director_name(order.organisation, request.user)}
+        sign_form = OrderSignForm(order=order, initial=initial)
+    return render(
+        request,
+        "registry/order_detail.html",
+        {
+            "order": order,
+            "groups": groups,
+            "sign_form": sign_form if can_sign else None,
+            "can_withdraw": can_withdraw_order(request.user, order),
+        },
+    )
+
+
+@require_POST
+def order_sign_view(request, pk: int):
+    """The director signs the draft: number, date, signer; the pairs become active, all or none."""
+    order = get_order_for(request.user, pk)
+    if not can_sign_for(request.user, order.organisation):
+        raise PermissionDenied
+    if not order.is_draft:  # a double click: the first one signed it
+        messages.info(request, _("Приказ уже подписан: %(order)s.") % {"order": order})
+        return redirect(order)
+    form = OrderSignForm(request.POST, order=order)
+    if form.is_valid():
+        try:
+            order = order_sign(user=request.user, order=order, **form.registration())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Приказ %(order)s подписан, пары закреплены.") % {"order": order})
+            return redirect(order)
+    return _refused_signature(request, pk, form)
+
+
+def _refused_signature(request, pk: int, form: OrderSignForm):
+    """The draft as it is now, with the refused form; signed or withdrawn meanwhile, it has no form to show."""
+    try:
+        order = get_order_for(request.user, pk)
+    except Http404:
+        messages.error(request, _("Проект приказа отозван."))
+        return redirect("registry:order_list")
+    if not can_sign_order(request.user, order):
+        messages.error(request, form_errors(form))
+        return redirect(order)
+    return _order_page(request, order, form)
+
+
+@require_POST
+def order_withdraw_view(request, pk: int):
+    """The curator (or the director) withdraws a draft: it is deleted, its pairs stay drafts."""
+    order = get_order_for(request.user, pk)
+    if not can_withdraw_order(request.user, order):
+        raise PermissionDenied
+    try:
+        order_withdraw(user=request.user, order=order)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return redirect(order)
+    messages.success(request, _("Проект приказа отозван, его пары остались черновиками."))
+    return redirect("registry:order_list")
 
 
 def order_pdf(request, pk: int):

@@ -1,4 +1,5 @@
-"""Journey 2 in the browser: a pair from a proposal, consents, a program, the order; the mentor's progress."""
+"""Journey 2 in the browser: a pair from a proposal, consents, a program, the draft order the director signs;
+the mentor's progress."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.factories import MenteeProfileFactory, MentorProfileFactory, make_use
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_curator_forms_a_pair_writes_a_program_prints_the_order_and_the_mentor_marks_progress(
+def test_curator_forms_a_pair_writes_a_program_prepares_the_order_the_director_signs_and_the_mentor_marks_progress(
     demo, page, sign_in, axe, tmp_path
 ):
     today = timezone.localdate()
@@ -39,7 +40,7 @@ def test_curator_forms_a_pair_writes_a_program_prints_the_order_and_the_mentor_m
     mentor_user = make_user(Role.MENTOR, mentor)
 
     sign_in("curator")
-    page.get_by_role("link", name="Пары и группы").click()
+    menu(page).get_by_role("link", name="Пары и группы").click()
     axe(page)
     page.get_by_role("link", name="Подобрать наставника").click()
     axe(page)
@@ -80,27 +81,40 @@ def test_curator_forms_a_pair_writes_a_program_prints_the_order_and_the_mentor_m
     expect(page.get_by_test_id("progress")).to_contain_text("Выполнено 0% (0 из 3)")
     axe(page)
 
-    page.get_by_role("link", name="Пары и группы").click()
-    page.get_by_role("link", name="Издать приказ").click()
+    # The curator prepares the order; the pair stays a draft until the director signs it.
+    menu(page).get_by_role("link", name="Пары и группы").click()
+    page.get_by_role("link", name="Подготовить приказ").click()
+    axe(page)
+    page.get_by_label(f"{mentor.full_name} → {mentee.full_name}").check()
+    page.get_by_role("button", name="Подготовить проект приказа").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Проект приказа")
+    axe(page)
+    text = downloaded_pdf(page, "Скачать проект приказа (PDF)", tmp_path / "draft.pdf")
+    assert "ПРОЕКТ" in text and mentee.full_name in text and mentor.full_name in text
+    assert MentoringGroup.objects.get(mentor=mentor).status == MentoringGroup.Status.DRAFT
+    page.get_by_role("button", name="Выйти").click()
+
+    sign_in("director")
+    menu(page).get_by_role("link", name="Пары и группы").click()
+    page.get_by_role("link", name="Приказы", exact=True).click()
+    axe(page)
+    page.get_by_role("link", name="Подписать").first.click()  # drafts first, the newest on top
+    expect(page.get_by_role("region", name="Пары и группы приказа")).to_contain_text(mentee.full_name)
     axe(page)
     page.get_by_label("Номер приказа").fill("77-о")
-    page.get_by_label(f"{mentor.full_name} → {mentee.full_name}").check()
-    page.get_by_role("button", name="Издать приказ").click()
+    page.get_by_role("button", name="Подписать приказ").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Приказ № 77-о")
     axe(page)
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Скачать приказ (PDF)").click()
-    path = tmp_path / "order.pdf"
-    download_info.value.save_as(path)
-    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
-    assert "№ 77-о" in text and mentee.full_name in text and mentor.full_name in text
+    text = downloaded_pdf(page, "Скачать приказ (PDF)", tmp_path / "order.pdf")
+    assert "№ 77-о" in text and mentee.full_name in text and mentor.full_name in text and "ПРОЕКТ" not in text
     group = MentoringGroup.objects.get(mentor=mentor)
     assert group.status == MentoringGroup.Status.ACTIVE
+    assert group.order.number == "77-о"
     page.get_by_role("button", name="Выйти").click()
 
     sign_in(mentor_user.username)
     axe(page)
-    page.get_by_role("link", name="Пары и группы").click()
+    menu(page).get_by_role("link", name="Пары и группы").click()
     axe(page)
     page.get_by_role("link", name=mentor.short_name).click()
     axe(page)
@@ -115,3 +129,16 @@ def test_curator_forms_a_pair_writes_a_program_prints_the_order_and_the_mentor_m
     expect(page.get_by_test_id("progress")).to_contain_text("Выполнено 33% (1 из 3)")
     axe(page)
     expect(page.get_by_role("link", name="Редактировать")).to_have_count(0)
+
+
+def menu(page):
+    """The portal's main menu: the home page repeats some of its links in its blocks."""
+    return page.get_by_role("navigation", name="Основная навигация")
+
+
+def downloaded_pdf(page, link: str, path) -> str:
+    """The text of the PDF the link downloads."""
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=link).click()
+    download_info.value.save_as(path)
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(path.read_bytes())).pages)

@@ -13,6 +13,7 @@ from registry.demo import (
     DEMO_PASSWORD,
     DemoBuilder,
     build_demo_bank_program,
+    build_demo_draft_order,
     build_demo_mentor_agenda,
 )
 from roadmaps.demo import build_demo_roadmaps
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             build_demo_roadmaps(municipality, approved=schools[1], waiting=schools[0]),
             build_demo_bank_program(schools[0]),
             build_demo_mentor_agenda(),
+            build_demo_draft_order(schools[0]),  # a draft order for school 1's director to sign
             build_demo_monitoring(municipality),
         ]
         if result.created:
