@@ -218,5 +218,51 @@ LOGGING = {
     },
 }
 
+
+# --- Mail: one URL (EMAIL_URL=smtp://user:pass@host:587/?tls=1) or the usual EMAIL_* variables;
+# the console backend in development when nothing is set, so the mail shows in the terminal.
+def email_settings(environ, debug: bool) -> dict:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    url = environ.get("EMAIL_URL", "")
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme in ("console", "locmem"):
+            return {"EMAIL_BACKEND": f"django.core.mail.backends.{parts.scheme}.EmailBackend"}
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        ssl = parts.scheme == "smtps" or query.get("ssl", "") in ("1", "true", "yes")
+        return {
+            "EMAIL_BACKEND": smtp,
+            "EMAIL_HOST": parts.hostname or "localhost",
+            "EMAIL_PORT": parts.port or (465 if ssl else 25),
+            "EMAIL_HOST_USER": unquote(parts.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_TLS": query.get("tls", "") in ("1", "true", "yes"),
+            "EMAIL_USE_SSL": ssl,
+        }
+    if environ.get("EMAIL_HOST"):
+        return {
+            "EMAIL_BACKEND": smtp,
+            "EMAIL_HOST": environ["EMAIL_HOST"],
+            "EMAIL_PORT": int(environ.get("EMAIL_PORT", "25")),
+            "EMAIL_HOST_USER": environ.get("EMAIL_HOST_USER", ""),
+            "EMAIL_HOST_PASSWORD": environ.get("EMAIL_HOST_PASSWORD", ""),
+            "EMAIL_USE_TLS": environ.get("EMAIL_USE_TLS", "") in ("1", "true", "yes"),
+            "EMAIL_USE_SSL": environ.get("EMAIL_USE_SSL", "") in ("1", "true", "yes"),
+        }
+    return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend" if debug else smtp}
+
+
+globals().update(email_settings(os.environ, DEBUG))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Портал наставничества <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's own address, for the links in mail (a worker has no request to build them from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+PORTAL_NAME = os.environ.get("PORTAL_NAME", "Портал наставничества педагогических работников")
+# An invitation's link (Django's password-reset token) is valid this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PORTAL_INVITATION_DAYS", "5")) * 24 * 3600
+
 # Page sizes of the lists; the registry keeps totals for the whole filtered set.
 PAGE_SIZE = int(os.environ.get("PORTAL_PAGE_SIZE", "50"))

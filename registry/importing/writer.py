@@ -146,10 +146,13 @@ def copy_rows(model, columns: tuple[str, ...], rows, *, not_null: tuple[str, ...
         return
     buffer.seek(0)
     options = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
+    statement = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})"
     with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})", buffer
-        )
+        if hasattr(cursor.cursor, "copy_expert"):  # psycopg2
+            cursor.copy_expert(statement, buffer)
+        else:  # psycopg 3, which the task queue's worker needs and Django then prefers
+            with cursor.cursor.copy(statement) as copy:
+                copy.write(buffer.getvalue())
 
 
 def copy_people(rows: list[RowPlan]) -> None:
