@@ -145,6 +145,48 @@ def readiness(organisation: Organisation) -> list[dict]:
     ]
 
 
+def readiness_done(organisations: list[Organisation]) -> dict[int, int]:
+    """How many of the checklist's six points each organisation meets, in five queries for any number of them."""
+    ids = [organisation.pk for organisation in organisations]
+    curated = set(
+        Membership.objects.filter(organisation_id__in=ids, role=Role.CURATOR).values_list("organisation_id", flat=True)
+    )
+    manual = {row.organisation_id: row for row in Readiness.objects.filter(organisation_id__in=ids)}
+    approved = set(
+        Revision.objects.filter(
+            roadmap__organisation_id__in=ids, roadmap__is_template=False, status=Revision.Status.APPROVED
+        ).values_list("roadmap__organisation_id", flat=True)
+    )
+    ordered = set(
+        MentoringOrder.objects.signed().filter(organisation_id__in=ids).values_list("organisation_id", flat=True)
+    )
+    banks = {
+        row["pk"]: row
+        for row in Organisation.objects.filter(pk__in=ids)
+        .values("pk")
+        .annotate(
+            mentors=Count("people__mentor_profile", distinct=True),
+            mentees=Count("people__mentee_profile", distinct=True),
+        )
+    }
+    done = {}
+    for pk in ids:
+        own = manual.get(pk)
+        points = [
+            pk in curated,
+            bool(own and own.regulation_approved_on),
+            pk in approved,
+            pk in ordered,
+            bool(own and own.website_section_url),
+            bool(banks.get(pk, {}).get("mentors") and banks.get(pk, {}).get("mentees")),
+        ]
+        done[pk] = sum(points)
+    return done
+
+
+READINESS_POINTS = 6
+
+
 # --- questionnaires ---------------------------------------------------------------------------
 DEFAULT_QUESTIONS = [
     ("Насколько вы удовлетворены участием в программе наставничества?", Question.Kind.SCALE),

@@ -66,6 +66,14 @@ def coordinated_municipalities(user, *, every_for_superuser: bool = False) -> Qu
     return Municipality.objects.filter(pk__in=scope.municipality_ids)
 
 
+def get_coordinated_municipality_for(user, pk: int) -> Municipality:
+    """A municipality the user coordinates or heads (any for a superuser); 404 for every other."""
+    try:
+        return coordinated_municipalities(user, every_for_superuser=True).get(pk=pk)
+    except Municipality.DoesNotExist:
+        raise Http404 from None
+
+
 def municipal_organisations(user) -> QuerySet[Organisation]:
     """Every organisation of the municipalities the user coordinates; every one for a superuser."""
     scope = scope_of(user)

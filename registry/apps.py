@@ -22,3 +22,5 @@ class RegistryConfig(AppConfig):
 
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(update_last_login_quietly, dispatch_uid="update_last_login_quietly")
+
+        from . import desk  # noqa: F401  (registers what of the registry waits on the home page)

@@ -7,6 +7,7 @@ write text as text, so no value ever runs as a formula.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from mentoring_portal.exporters import XLSX, Exporter, XlsxSheet, save
@@ -79,7 +80,7 @@ class ImportTemplate(Exporter):
         lists.append(["Столбец", "Допустимые значения"], bold=True)
         lists.append(["Квалификационная категория", "; ".join(str(label) for _, label in Person.Category.choices)])
         lists.append(["Роль", "наставник; наставляемый; наставник; наставляемый (оба)"])
-        for _, label in MenteeProfile.Category.choices:
+        for _value, label in MenteeProfile.Category.choices:
             lists.append(["Категория наставляемого", label])
         terms = VocabularyTerm.objects.visible_to(user).filter(is_active=True).order_by("vocabulary", "name")
         titles = {Vocabulary.REQUEST: "Запрос / затруднения", Vocabulary.COMPETENCY: "Компетенции наставника"}
@@ -107,3 +108,16 @@ class RefusedRowsExport(Exporter):
             sheet.append([*cells[: len(headers)], "; ".join(errors)])
         stem = batch.file_name.rsplit(".", 1)[0]
         return f"{stem} — отклонённые строки.xlsx", XLSX, save(workbook)
+
+
+class OrganisationSummaryExport(Exporter):
+    """The municipal home page's table of organisations, as the page sorts it."""
+
+    def render(self, municipality, table: dict) -> tuple[str, str, bytes]:
+        workbook = Workbook(write_only=True)
+        sheet = XlsxSheet(workbook, "Организации", [40] + [22] * len(table["columns"]))
+        sheet.append([_("Организации муниципалитета: %(name)s") % {"name": municipality.name}], bold=True)
+        sheet.append([_("Организация"), *(column.title for column in table["columns"])], bold=True)
+        for row in table["rows"]:
+            sheet.append([row["organisation"].short_name, *(cell.text for cell in row["cells"])])
+        return "Организации муниципалитета.xlsx", XLSX, save(workbook)

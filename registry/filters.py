@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -10,7 +10,6 @@ from .models import (
     MentoringGroup,
     Municipality,
     Organisation,
-    Participation,
     Person,
     ProfileStatus,
     Subject,
@@ -63,6 +62,11 @@ class PersonFilter(django_filters.FilterSet):
         method="filter_young",
         widget=AnyYesNo(),
     )
+    consent = django_filters.BooleanFilter(
+        label=_("Согласие на обработку ПДн"),
+        method="filter_consent",
+        widget=AnyYesNo(),
+    )
     without_mentor = django_filters.BooleanFilter(
         label=_("Наставляемые без наставника"),
         method="filter_without_mentor",
@@ -95,7 +99,7 @@ class PersonFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         for name, filter_ in self.filters.items():
-            if name not in {"q", "young", "without_mentor"}:
+            if name not in {"q", "young", "without_mentor", "consent"}:
                 filter_.extra.setdefault("empty_label", _("Все"))
         organisations = Organisation.objects.visible_to(user)
         municipality_ids = organisations.values("municipality_id").distinct()
@@ -147,13 +151,58 @@ class PersonFilter(django_filters.FilterSet):
             return queryset.exclude(pk__in=queryset.young().values("pk"))
         return queryset
 
-    def filter_without_mentor(self, queryset, name, value):
-        has_mentor = Exists(
-            Participation.objects.filter(mentee=OuterRef("pk"), group__status=MentoringGroup.Status.ACTIVE)
-        )
-        mentees = queryset.filter(mentee_profile__status=ProfileStatus.ACTIVE)
+    def filter_consent(self, queryset, name, value):
         if value is True:
-            return mentees.filter(~has_mentor)
+            return queryset.with_consent()
         if value is False:
-            return mentees.filter(has_mentor)
+            return queryset.without_consent()
         return queryset
+
+    def filter_without_mentor(self, queryset, name, value):
+        if value is True:
+            return queryset.without_mentor()
+        if value is False:
+            return queryset.filter(mentee_profile__status=ProfileStatus.ACTIVE).exclude(
+                pk__in=queryset.without_mentor().values("pk")
+            )
+        return queryset
+
+
+class GroupFilter(django_filters.FilterSet):
+    """The pair list's filters; the home page links to them («без программы», «ждут приказа»)."""
+
+    status = django_filters.ChoiceFilter(label=_("Статус"), choices=MentoringGroup.Status.choices, empty_label=_("Все"))
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Организация"), queryset=Organisation.objects.none(), empty_label=_("Все")
+    )
+    without_program = django_filters.BooleanFilter(
+        label=_("Без программы"), method="filter_without_program", widget=forms.CheckboxInput()
+    )
+    without_order = django_filters.BooleanFilter(
+        label=_("Ждут приказа"), method="filter_without_order", widget=forms.CheckboxInput()
+    )
+
+    class Meta:
+        model = MentoringGroup
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["organisation"].queryset = Organisation.objects.visible_to(user).only("short_name")
+
+    @property
+    def form(self):
+        form = super().form
+        for field in form.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            else:
+                widget.attrs.setdefault("class", "form-select")
+        return form
+
+    def filter_without_program(self, queryset, name, value):
+        return queryset.without_program() if value else queryset
+
+    def filter_without_order(self, queryset, name, value):
+        return queryset.filter(status=MentoringGroup.Status.DRAFT, order__isnull=True) if value else queryset

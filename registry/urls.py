@@ -38,6 +38,11 @@ urlpatterns = [
         organisation_imports.organisation_import_confirm,
         name="organisation_import_confirm",
     ),
+    path(
+        "municipalities/<int:pk>/organisations.xlsx",
+        people.organisation_summary_export,
+        name="organisation_summary_export",
+    ),
     path("organisations/<int:pk>/", people.organisation_detail, name="organisation_detail"),
     path("organisations/<int:pk>/edit/", people.organisation_update, name="organisation_update"),
     path("people/", people.person_list, name="person_list"),

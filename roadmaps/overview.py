@@ -20,7 +20,11 @@ STATE_LABELS = {
 
 def overview_rows(user) -> list[dict]:
     """Every organisation of the user's municipalities with its roadmap state and progress, in four queries."""
-    organisations = list(overview_organisations(user).only("short_name", "kind"))
+    return progress_rows(list(overview_organisations(user).only("short_name", "kind")))
+
+
+def progress_rows(organisations: list) -> list[dict]:
+    """The given organisations, each with its roadmap state and progress, in three queries."""
     roadmaps = {
         roadmap.organisation_id: roadmap
         for roadmap in Roadmap.objects.filter(organisation__in=organisations, is_template=False)

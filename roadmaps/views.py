@@ -13,6 +13,7 @@ from mentoring_portal.audit import change_log
 from mentoring_portal.columns import mapping_form
 from mentoring_portal.exporters import stored_file
 from mentoring_portal.forms import error_text
+from mentoring_portal.navigation import redirect_back
 from registry.models import ColumnChoice, ImportBatch
 
 from .access import (
@@ -315,7 +316,7 @@ def _act_on_latest(request, pk: int, action) -> object:
         action(roadmap, revision)
     except ValidationError as error:  # StaleRevision is one
         messages.error(request, error_text(error))
-    return redirect(roadmap)
+    return redirect_back(request, roadmap)
 
 
 def _version(request) -> int:

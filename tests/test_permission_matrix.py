@@ -40,6 +40,7 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "password_change_done": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:organisation_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:organisation_create": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+    "registry:organisation_summary_export": ("municipality", [302, 200, 200, 404, 404, 404, 404, 404, 404, 200]),
     "registry:organisation_detail": ("school1", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
     "registry:organisation_update": ("school1", [302, 200, 200, 200, 403, 403, 403, 404, 404, 200]),
     "registry:person_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -206,6 +207,7 @@ def _period(demo: dict) -> MonitoringPeriod:
 
 # The targets that are not simply ``demo[target]``: what each one's URL takes.
 TARGETS = {
+    "municipality": lambda demo: {"pk": demo["school1"].municipality_id},
     "teacher_mentor": lambda demo: {"pk": demo["teacher"].pk, "kind": "mentor"},
     "teacher_scan": _teacher_scan,
     "mentor_account": lambda demo: {"pk": demo["users"]["mentor"].pk},

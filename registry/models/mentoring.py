@@ -210,6 +210,10 @@ class MentoringGroupQuerySet(models.QuerySet):
     def active(self) -> MentoringGroupQuerySet:
         return self.filter(status=MentoringGroup.Status.ACTIVE)
 
+    def without_program(self) -> MentoringGroupQuerySet:
+        """Pairs and groups not ended that have no personalised program yet."""
+        return self.filter(status__in=[MentoringGroup.Status.DRAFT, MentoringGroup.Status.ACTIVE], program__isnull=True)
+
 
 class MentoringGroup(Versioned):
     """A mentoring pair (one mentee) or group (two or more) under one mentor."""

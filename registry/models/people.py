@@ -6,7 +6,7 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Concat, Lower, Replace
 from django.urls import reverse
 from django.utils import timezone
@@ -194,6 +194,21 @@ class PersonQuerySet(models.QuerySet):
 
     def young(self, today: datetime.date | None = None) -> PersonQuerySet:
         return self.filter(teaching_since__gt=young_teacher_threshold(today))
+
+    def without_consent(self) -> PersonQuerySet:
+        """No consent to the processing of personal data yet; a withdrawn (anonymised) card is not chased."""
+        return self.filter(consent_date__isnull=True, anonymised_at__isnull=True)
+
+    def with_consent(self) -> PersonQuerySet:
+        return self.filter(consent_date__isnull=False)
+
+    def without_mentor(self) -> PersonQuerySet:
+        """Active mentees who are in no active pair or group."""
+        from .banks import ProfileStatus
+        from .mentoring import MentoringGroup, Participation
+
+        in_pair = Participation.objects.filter(mentee=OuterRef("pk"), group__status=MentoringGroup.Status.ACTIVE)
+        return self.filter(mentee_profile__status=ProfileStatus.ACTIVE).filter(~Exists(in_pair))
 
 
 def young_teacher_threshold(today: datetime.date | None = None) -> datetime.date:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mentoring_portal.forms import error_text, form_errors
+from mentoring_portal.navigation import redirect_back
 
 from ..access import (
     can_edit_program,
@@ -32,6 +33,7 @@ from ..access import (
 )
 from ..audit import group_log, program_log
 from ..documents import ConsentDocument, OrderDocument, ProgramDocument
+from ..filters import GroupFilter
 from ..mentoring_forms import (
     ActivityDoneForm,
     ActivityFormSet,
@@ -92,16 +94,13 @@ def group_list(request):
         )
         .order_by("status", "-start_date", "pk")
     )
-    status = request.GET.get("status")
-    if status in MentoringGroup.Status.values:
-        groups = groups.filter(status=status)
+    group_filter = GroupFilter(request.GET, queryset=groups, user=request.user)
     return render(
         request,
         "registry/group_list.html",
         {
-            "page": _page(request, groups),
-            "statuses": MentoringGroup.Status.choices,
-            "status": status,
+            "page": _page(request, group_filter.qs),
+            "filter": group_filter,
             "can_manage": can_form_groups(request.user),
         },
     )
@@ -421,7 +420,7 @@ def activity_mark(request, pk: int, activity_pk: int):
         messages.success(request, _("Отметка сохранена."))
     else:
         messages.error(request, form_errors(form))
-    return redirect(program)
+    return redirect_back(request, program)
 
 
 def _save_results(request, pk: int, *, allowed, form_class, done: str):

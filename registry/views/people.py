@@ -7,25 +7,27 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from mentoring_portal.concurrency import save_or_stale
+from mentoring_portal.desk import Desk, fill
 from mentoring_portal.exporters import stored_file
 
 from ..access import (
     can_create_organisation,
     can_edit_vocabulary,
     can_export_personal_data,
+    get_coordinated_municipality_for,
     get_organisation_for,
     get_person_for,
     is_own_person,
-    own_people,
-    runs_mentoring,
 )
 from ..audit import person_log
-from ..exporters import RegistryExport
+from ..desk import blocks_for, organisation_table
+from ..exporters import OrganisationSummaryExport, RegistryExport
 from ..filters import PersonFilter
 from ..forms import (
     MenteeProfileForm,
@@ -54,30 +56,24 @@ def _page(request, queryset):
 
 
 def home(request):
-    """One page per role: each membership of the user contributes its own summary block."""
-    people = Person.objects.visible_to(request.user)
-    organisations = Organisation.objects.visible_to(request.user)
-    context = {
-        "memberships": Membership.objects.filter(user=request.user).select_related(
-            "municipality", "organisation", "person__organisation"
-        ),
-        "own_people": own_people(request.user).select_related("organisation"),
-    }
-    if runs_mentoring(request.user):
-        context["totals"] = people.aggregate(
-            people=Count("pk"),
-            mentors=Count("mentor_profile"),
-            mentees=Count("mentee_profile"),
-            without_consent=Count("pk", filter=Q(consent_date__isnull=True)),
+    """What waits for this person, one block per role and place, each line a link to where it is done."""
+    desk = fill(Desk(request.user, blocks_for(request.user), sort=request.GET.get("sort", "name")))
+    request.desk_counts = desk.menu_counts()  # the menu's badges, without counting twice
+    context = {"desk": desk}
+    if request.user.is_superuser and not desk.blocks:
+        context["totals"] = Person.objects.aggregate(
+            people=Count("pk"), mentors=Count("mentor_profile"), mentees=Count("mentee_profile")
         )
-        context["totals"]["young"] = people.young().count()
-        context["organisation_count"] = organisations.count()
-        labels = dict(Organisation.Kind.choices)
-        context["organisations_by_kind"] = [
-            {"kind": row["kind"], "label": labels[row["kind"]], "count": row["count"]}
-            for row in organisations.values("kind").annotate(count=Count("pk")).order_by("kind")
-        ]
+        context["organisation_count"] = Organisation.objects.count()
     return render(request, "registry/home.html", context)
+
+
+def organisation_summary_export(request, pk: int):
+    """The municipal home page's table of organisations as xlsx, sorted as the page was."""
+    municipality = get_coordinated_municipality_for(request.user, pk)
+    organisations = list(municipality.organisations.only("short_name", "kind", "municipality_id"))
+    table = organisation_table(organisations, timezone.localdate(), request.GET.get("sort", "name"))
+    return OrganisationSummaryExport().response(municipality, table)
 
 
 def organisation_list(request):

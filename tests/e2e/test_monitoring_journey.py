@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -19,7 +20,9 @@ def test_coordinator_opens_a_period_curator_submits_coordinator_concludes_and_do
     today = timezone.localdate()
     sign_in("coordinator")
     axe(page)
-    page.get_by_role("link", name="Мониторинг").click()
+    page.get_by_role("navigation", name="Основная навигация").get_by_role(
+        "link", name=re.compile("^Мониторинг")
+    ).click()
     expect(page.get_by_test_id("summary")).to_contain_text("Доля организаций, реализующих наставничество")
     axe(page)
     page.get_by_role("link", name="Периоды мониторинга").click()

@@ -46,15 +46,20 @@ NAV_ITEMS = """
 () => [...document.querySelectorAll('.navbar-nav > .nav-item')]
   .filter((item) => item.offsetParent !== null)
   .map((item) => {
-    const lines = new Set();
+    // Text boxes whose vertical middles lie within half a line of each other are on one line: a smaller
+    // badge («Главная 3») sits on the label's line a few pixels lower.
+    const middles = [];
     const texts = document.createTreeWalker(item, NodeFilter.SHOW_TEXT);
     for (let text = texts.nextNode(); text; text = texts.nextNode()) {
       if (!text.data.trim()) continue;
       const range = document.createRange();
       range.selectNodeContents(text);
-      for (const rect of range.getClientRects()) if (rect.width > 0) lines.add(Math.round(rect.top));
+      for (const rect of range.getClientRects()) if (rect.width > 0) middles.push((rect.top + rect.bottom) / 2);
     }
-    return {label: item.textContent.trim(), top: Math.round(item.getBoundingClientRect().top), lines: lines.size};
+    middles.sort((a, b) => a - b);
+    const half = parseFloat(getComputedStyle(item).lineHeight) / 2 || 10;
+    const lines = middles.filter((middle, i) => i === 0 || middle - middles[i - 1] > half).length;
+    return {label: item.textContent.trim(), top: Math.round(item.getBoundingClientRect().top), lines};
   })
 """
 

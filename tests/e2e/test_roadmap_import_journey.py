@@ -19,7 +19,9 @@ def upload_seed000(page, tmp_path):
     """From the roadmap list, open the import page, upload the Word order untouched and reach the preview."""
     document = tmp_path / "Приказ № 100-д дорожная карта.docx"
     document.write_bytes(to_docx(SEED))
-    page.get_by_role("link", name="Дорожные карты").first.click()
+    page.get_by_role("navigation", name="Основная навигация").get_by_role(
+        "link", name=re.compile("^Дорожные карты")
+    ).click()
     # The list links «Загрузить из файла (Word, Excel)»: match its start only.
     page.get_by_role("link", name=re.compile(r"^Загрузить из")).click()
     expect(page.get_by_role("heading", name="Загрузка дорожной карты из файла")).to_be_visible()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -18,7 +20,9 @@ def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinato
 ):
     school = demo["school1"].short_name
     sign_in("curator")
-    page.get_by_role("link", name="Дорожные карты").click()
+    page.get_by_role("navigation", name="Основная навигация").get_by_role(
+        "link", name=re.compile("^Дорожные карты")
+    ).click()
     axe(page)
     page.get_by_role("link", name="Создать дорожную карту").click()
     axe(page)
@@ -39,7 +43,9 @@ def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinato
     page.get_by_role("button", name="Выйти").click()
 
     sign_in("director")
-    page.get_by_role("link", name="Дорожные карты").click()
+    page.get_by_role("navigation", name="Основная навигация").get_by_role(
+        "link", name=re.compile("^Дорожные карты")
+    ).click()
     axe(page)
     page.get_by_test_id("waiting").get_by_role("link", name=TITLE).click()
     axe(page)
@@ -50,7 +56,9 @@ def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinato
     page.get_by_role("button", name="Выйти").click()
 
     sign_in("curator")
-    page.get_by_role("link", name="Дорожные карты").click()
+    page.get_by_role("navigation", name="Основная навигация").get_by_role(
+        "link", name=re.compile("^Дорожные карты")
+    ).click()
     page.get_by_test_id("returned").get_by_role("link").click()
     expect(page.get_by_test_id("return-comment")).to_contain_text("Укажите сроки и ответственных")
     axe(page)
@@ -66,7 +74,9 @@ def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinato
     page.get_by_role("button", name="Выйти").click()
 
     sign_in("director")
-    page.get_by_role("link", name="Дорожные карты").click()
+    page.get_by_role("navigation", name="Основная навигация").get_by_role(
+        "link", name=re.compile("^Дорожные карты")
+    ).click()
     page.get_by_test_id("waiting").get_by_role("link", name=TITLE).click()
     expect(page.get_by_test_id("changes")).to_be_visible()
     axe(page)
@@ -78,7 +88,9 @@ def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinato
     page.get_by_role("button", name="Выйти").click()
 
     sign_in("curator")
-    page.get_by_role("link", name="Дорожные карты").click()
+    page.get_by_role("navigation", name="Основная навигация").get_by_role(
+        "link", name=re.compile("^Дорожные карты")
+    ).click()
     page.get_by_role("link", name=TITLE).click()
     axe(page)
     page.get_by_role("link", name="Отметить выполнение пункта 1.1").click()
@@ -94,7 +106,9 @@ def test_curator_drafts_director_returns_then_approves_curator_tracks_coordinato
     page.get_by_role("button", name="Выйти").click()
 
     sign_in("coordinator")
-    page.get_by_role("link", name="Дорожные карты").click()
+    page.get_by_role("navigation", name="Основная навигация").get_by_role(
+        "link", name=re.compile("^Дорожные карты")
+    ).click()
     page.get_by_role("link", name="Сводка по организациям").click()
     axe(page)
     row = page.get_by_test_id("overview-row").filter(has_text=school)
