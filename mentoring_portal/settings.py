@@ -54,11 +54,14 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "csp",
+    # The task queue (Procrastinate): its tables, the `procrastinate` command, each app's tasks.py.
+    "procrastinate.contrib.django",
     # The toolbox every app shares: template tags (``{% load portal %}``) and the ``load_demo`` command.
     "mentoring_portal",
     "registry",
     "roadmaps",
     "monitoring",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "notices.middleware.ForcePasswordChangeMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during sign-in into the lockout page.
@@ -92,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "registry.context_processors.roles",
+                "notices.context_processors.unread_notices",
             ],
         },
     },
@@ -263,6 +268,14 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").
 PORTAL_NAME = os.environ.get("PORTAL_NAME", "Портал наставничества педагогических работников")
 # An invitation's link (Django's password-reset token) is valid this long.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PORTAL_INVITATION_DAYS", "5")) * 24 * 3600
+
+# --- The task queue: Procrastinate on the same PostgreSQL. Periodic tasks are declared in the code
+# (`@app.periodic`); these are their schedules, in UTC (Procrastinate reads cron in UTC).
+PORTAL_DIGEST_CRON = os.environ.get("PORTAL_DIGEST_CRON", "0 5 * * 1")  # Mondays 08:00 Moscow time
+PORTAL_DEADLINE_CRON = os.environ.get("PORTAL_DEADLINE_CRON", "0 4 * * *")  # daily 07:00 Moscow time
+PORTAL_DEADLINE_DAYS = [int(day) for day in env_list("PORTAL_DEADLINE_DAYS", "7,1")]
+# A worker silent this long (no heartbeat) is dead: its jobs go back to the queue.
+PORTAL_STALLED_SECONDS = float(os.environ.get("PORTAL_STALLED_SECONDS", "120"))
 
 # Page sizes of the lists; the registry keeps totals for the whole filtered set.
 PAGE_SIZE = int(os.environ.get("PORTAL_PAGE_SIZE", "50"))

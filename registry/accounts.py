@@ -17,6 +17,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from notices.invitations import invite
+from notices.models import AccountSettings
+
 from .models import ORGANISATION_ROLES, PERSON_ROLES, Membership, Municipality, Organisation, Person, Role, scope_of
 
 logger = logging.getLogger("portal.accounts")
@@ -110,11 +113,19 @@ class AccountForm(forms.Form):
     password1 = forms.CharField(
         label=_("Временный пароль"),
         strip=False,
+        required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Не короче 8 знаков, не только цифры. Передайте его лично; пароль меняют после входа."),
+        help_text=_(
+            "Только если у человека нет электронной почты: не короче 8 знаков, не только цифры. Передайте его "
+            "лично; при первом входе портал попросит сменить его. С адресом почты пароль не нужен: человек "
+            "получит приглашение и задаст пароль сам."
+        ),
     )
     password2 = forms.CharField(
-        label=_("Пароль ещё раз"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Пароль ещё раз"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def __init__(self, *args, user, person: Person | None = None, **kwargs):
@@ -157,7 +168,9 @@ class AccountForm(forms.Form):
         if role and not self.errors and not can_grant(self.actor, self.membership()):
             raise forms.ValidationError(_("Эту роль вы выдать не можете: она шире вашей или вне вашей организации."))
         first, second = cleaned.get("password1"), cleaned.get("password2")
-        if first and second and first != second:
+        if not first and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error("password1", _("Укажите электронную почту для приглашения или задайте временный пароль."))
+        elif first and first != second:
             self.add_error("password2", _("Пароли не совпадают."))
         elif first:
             probe = get_user_model()(
@@ -186,7 +199,7 @@ class AccountForm(forms.Form):
         data = self.cleaned_data
         user = get_user_model().objects.create_user(
             username=data["username"],
-            password=data["password1"],
+            password=data["password1"] or None,  # none: the invitation lets the person set their own
             first_name=data["first_name"],
             last_name=data["last_name"],
             email=data["email"],
@@ -196,6 +209,11 @@ class AccountForm(forms.Form):
         membership.full_clean()
         membership.save()
         logger.info("account %s created by %s with role %s", user.username, self.actor.username, membership.role)
+        if data["password1"]:
+            AccountSettings.objects.create(user=user, must_change_password=True)
+        else:
+            place = membership.organisation or membership.municipality or (self.person and self.person.organisation)
+            invite(user, organisation=str(place or ""), invited_by=self.actor.get_full_name() or self.actor.username)
         return user
 
 

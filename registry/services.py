@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from mentoring_portal.audit import record_history
 from mentoring_portal.concurrency import bulk_update, bump
+from mentoring_portal.queue import defer_on_commit
 
 from .access import can_prepare_order, can_sign_for, can_sign_order, can_withdraw_order
 from .models import (
@@ -312,6 +313,9 @@ def order_sign(*, user, order: MentoringOrder, number: str, date: datetime.date,
         _transition(group, MentoringGroup.Status.ACTIVE, user, note)
     bulk_update(MentoringGroup, groups, ["status"])
     record_history(MentoringGroup, [group.pk for group in groups], "~", user, note)
+    from .tasks import order_signed  # the notices: by the worker, once the signature is committed
+
+    defer_on_commit(order_signed, order_id=locked.pk)
     return locked
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from mentoring_portal import concurrency
 from mentoring_portal.audit import Change, record_history
+from mentoring_portal.queue import defer_on_commit
 
 from .access import can_approve, can_edit
 from .deadlines import parse_deadline
@@ -163,6 +164,13 @@ def revision_edit(*, user, revision: Revision, version: int, header: dict, secti
     bump(revision)
 
 
+def tell(revision: Revision, event: str) -> None:
+    """The approval round's notice, by the worker once the transition is committed (roadmaps/tasks.py)."""
+    from .tasks import roadmap_event
+
+    defer_on_commit(roadmap_event, revision_id=revision.pk, event=event, version=revision.version)
+
+
 @transaction.atomic
 def revision_submit(*, user, revision: Revision, version: int) -> None:
     revision = lock(revision, version)
@@ -175,6 +183,7 @@ def revision_submit(*, user, revision: Revision, version: int) -> None:
     revision.status = Revision.Status.SUBMITTED
     revision.submitted_at = timezone.now()
     bump(revision)
+    tell(revision, "submitted")
 
 
 @transaction.atomic
@@ -189,6 +198,7 @@ def revision_return(*, user, revision: Revision, version: int, comment: str) -> 
     revision.status = Revision.Status.RETURNED
     revision.return_comment = comment.strip()
     bump(revision)
+    tell(revision, "returned")
 
 
 @transaction.atomic
@@ -211,6 +221,7 @@ def revision_approve(*, user, revision: Revision, version: int, order: str = "")
     revision.approval_order = order.strip()
     revision.return_comment = ""
     bump(revision)
+    tell(revision, "approved")
 
 
 def carry_tracking(source: Revision, target: Revision) -> None:

@@ -38,6 +38,15 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "logout": (None, [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "password_change": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "password_change_done": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    # «Забыли пароль?»: open to everyone, signed in or not; a bad link shows «Ссылка больше не действует».
+    "password_reset": (None, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "password_reset_done": (None, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "password_reset_confirm": ("reset_link", [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "password_reset_complete": (None, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    # Each account's own notices and settings.
+    "notices:notice_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "notices:notice_read": (None, [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "notices:account": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:organisation_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:organisation_create": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
     "registry:organisation_summary_export": ("municipality", [302, 200, 200, 404, 404, 404, 404, 404, 404, 200]),
@@ -207,6 +216,7 @@ def _period(demo: dict) -> MonitoringPeriod:
 
 # The targets that are not simply ``demo[target]``: what each one's URL takes.
 TARGETS = {
+    "reset_link": lambda demo: {"uidb64": "MQ", "token": "no-such-token"},
     "municipality": lambda demo: {"pk": demo["school1"].municipality_id},
     "teacher_mentor": lambda demo: {"pk": demo["teacher"].pk, "kind": "mentor"},
     "teacher_scan": _teacher_scan,
@@ -306,6 +316,7 @@ POST_MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "monitoring:period_remind": ("period", {"anonymous": 302, "director": 403, "curator": 403}),
     "monitoring:period_conclusions": ("period", {"anonymous": 302, "director": 403, "curator": 403}),
     "monitoring:questionnaire_create": (None, {"anonymous": 302, "curator": 403, "mentor": 403}),
+    "notices:notice_read": (None, {"anonymous": 302}),
 }
 POST_CASES = [(name, role, status) for name, (_, roles) in POST_MATRIX.items() for role, status in roles.items()]
 

@@ -54,10 +54,14 @@ def account_create(request):
         except IntegrityError:  # the same name taken a moment ago, e.g. by a double click
             form.add_error("username", _("Такое имя пользователя уже занято."))
             return render(request, "registry/account_form.html", {"form": form, "person": person})
-        messages.success(
-            request,
-            _("Учётная запись %(username)s создана. Передайте временный пароль лично.") % {"username": user.username},
-        )
+        if user.has_usable_password():
+            text = _(
+                "Учётная запись %(username)s создана. Передайте временный пароль лично: "
+                "при первом входе его нужно сменить."
+            )
+        else:
+            text = _("Учётная запись %(username)s создана. Приглашение задать пароль отправлено на %(email)s.")
+        messages.success(request, text % {"username": user.username, "email": user.email})
         return redirect(person or "registry:account_list")
     return render(request, "registry/account_form.html", {"form": form, "person": person})
 
