@@ -33,6 +33,9 @@ MALE_PARTICLES = {"оглы", "оглу", "улы", "уулу"}
 FEMALE_PARTICLES = {"кызы", "гызы", "qizi"}
 PARTICLES = MALE_PARTICLES | FEMALE_PARTICLES
 
+INITIALS = re.compile(r"(?:[А-ЯЁA-Z]\.)+")
+INITIALS_LETTER = re.compile(r"[А-ЯЁA-Z](?=\.)")
+
 # Between the initials and the surname: a line never breaks inside «В.И. Зайцев».
 NBSP = "\u00a0"
 
@@ -156,3 +159,33 @@ def name_forms(last: str, first: str, middle: str, gender: Sex | None = None) ->
         for word in {value.strip(), *words} - {""}:
             forms.update(_inflect(part, one, case, word) for one in sexes for case in Case)
     return forms
+
+
+def split_full_name(text: str) -> tuple[str, str, str]:
+    """(last, first, middle) out of a name written in either order: «Зайцев Виктор Иванович» as a card
+    or a register writes it, «Виктор Иванович Зайцев» as an account's full name reads.
+
+    The patronymic tells the order: third of three words, the surname comes first; second, last.
+    A name without a patronymic is read surname first; initials («Зайцев В.И.») give their letters.
+    """
+    words = text.split()
+    letters = [letter for word in words if INITIALS.fullmatch(word) for letter in INITIALS_LETTER.findall(word)]
+    if letters:  # «Зайцев В.И.», «В. И. Зайцев»: the surname is the word that is not initials
+        last = " ".join(word for word in words if not INITIALS.fullmatch(word))
+        return last, letters[0], " ".join(letters[1:2])
+    if len(words) == 3 and _from_patronymic(words[1]) and not _from_patronymic(words[2]):
+        return words[2], words[0], words[1]
+    if len(words) >= 4 and words[-1].lower() in PARTICLES:  # «Алиев Гасан Эльдар оглы»
+        return words[0], words[1], " ".join(words[2:])
+    if len(words) >= 4 and words[2].lower() in PARTICLES:  # «Гасан Эльдар оглы Алиев»
+        return " ".join(words[3:]), words[0], " ".join(words[1:3])
+    last, first, middle = [*words, "", "", ""][:3]
+    return last, first, " ".join([middle, *words[3:]]).strip()
+
+
+def declined_initials(last: str, first: str, middle: str, case: CaseName | str, gender: Sex | None = None) -> str:
+    """«В.И.\u00a0Зайцеву»: the initials and the surname in ``case``, as an addressee («Директору … В.И. Зайцеву»)."""
+    if case not in CASES:
+        raise ValueError(f"unknown case {case!r}; one of {', '.join(CASES)}")
+    sex = gender or gender_of(middle, first)
+    return initials(_inflect(NamePart.LASTNAME, sex, CASES[case], last.strip()), first, middle)

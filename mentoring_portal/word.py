@@ -13,10 +13,10 @@ import io
 import re
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -159,6 +159,137 @@ def picture(document: Document, png: bytes, *, width_mm: float, description: str
 def signature(document: Document, position: str) -> None:
     document.add_paragraph()
     document.add_paragraph(f"{clean(position)} ____________________")
+
+
+# --- official documents (ГОСТ Р 7.0.97-2016): orders, statements, approval blocks ----------------------
+TEXT_WIDTH_MM = 170  # A4 portrait between the margins
+
+
+def text(document: Document, value: str, *, indent: bool = True, bold_lead: str = ""):
+    """A paragraph of an order's text: justified, its first line indented 12.5 mm."""
+    result = paragraph(document, value, lead=bold_lead)
+    result.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    if indent:
+        result.paragraph_format.first_line_indent = Mm(12.5)
+    return result
+
+
+def requisites(document: Document, *, name: str, lines: list[str], emblem: bytes | None = None) -> None:
+    """The organisation at the top: its emblem, its full name in bold, its address and codes below, centred."""
+    if emblem:
+        document.add_picture(io.BytesIO(emblem), height=Mm(18))
+        document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        document.inline_shapes[-1]._inline.docPr.set("descr", clean(f"Эмблема: {name}"))
+    centred(document, name, bold=True)
+    if lines:
+        details = lines_centred(document, lines, size=10)
+        details.paragraph_format.space_after = Pt(12)
+
+
+def lines_centred(document: Document, values: list[str], *, size: int | None = None, bold: bool = False):
+    result = document.add_paragraph()
+    result.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for index, value in enumerate(values):
+        if index:
+            result.add_run().add_break()
+        run = result.add_run(clean(value))
+        run.bold = bold
+        if size:
+            run.font.size = Pt(size)
+    return result
+
+
+def spread(document: Document, left: str, right: str, *, width_mm: float = TEXT_WIDTH_MM):
+    """One line, ``left`` at the margin and ``right`` flush with the right margin (a right tab stop):
+    the date and the number of an order, a signature's position and name."""
+    result = document.add_paragraph()
+    result.paragraph_format.tab_stops.add_tab_stop(Mm(width_mm), WD_TAB_ALIGNMENT.RIGHT)
+    result.add_run(clean(left))
+    result.add_run("\t" + clean(right))
+    return result
+
+
+def signature_line(document: Document, position: str, name: str, *, width_mm: float = TEXT_WIDTH_MM):
+    """«Директор      ____________      В.И. Зайцев»: the position, a gap for the hand signature, the name."""
+    result = document.add_paragraph()
+    result.paragraph_format.space_before = Pt(24)
+    result.paragraph_format.tab_stops.add_tab_stop(Mm(width_mm * 0.45), WD_TAB_ALIGNMENT.LEFT)
+    result.paragraph_format.tab_stops.add_tab_stop(Mm(width_mm), WD_TAB_ALIGNMENT.RIGHT)
+    result.add_run(clean(position))
+    result.add_run("\t____________________\t" + clean(name))
+    return result
+
+
+def block(document: Document, values: list[str], *, indent_mm: float = 95, bold_first: bool = False):
+    """A block of lines on the right half of the page: «УТВЕРЖДАЮ …», the addressee of a statement."""
+    result = document.add_paragraph()
+    result.paragraph_format.left_indent = Mm(indent_mm)
+    result.paragraph_format.space_after = Pt(12)
+    for index, value in enumerate(values):
+        if index:
+            result.add_run().add_break()
+        run = result.add_run(clean(value))
+        run.bold = bold_first and index == 0
+    return result
+
+
+def blocks_side_by_side(
+    document: Document, left: list[str], right: list[str], *, width_mm: float = TEXT_WIDTH_MM
+) -> None:
+    """Two blocks on one level, «СОГЛАСОВАНО» on the left and «УТВЕРЖДАЮ» on the right: a table without borders
+    (Word's own way to set two columns of lines side by side), its first lines in bold."""
+    result = document.add_table(rows=1, cols=2)
+    result.autofit = False
+    for cell, values in zip(result.rows[0].cells, (left, right), strict=True):
+        cell.width = Mm(width_mm / 2)
+        first = cell.paragraphs[0]
+        for index, value in enumerate(values):
+            if index:
+                first.add_run().add_break()
+            first.add_run(clean(value)).bold = index == 0
+    document.add_paragraph()
+
+
+def key_values(document: Document, rows: list[tuple[str, str]], *, widths: list[float], size: float = 11):
+    """A two-column «Table Grid» table without a header: the name of each field in bold, its text beside it
+    (line breaks kept)."""
+    result = document.add_table(rows=0, cols=2)
+    result.style = document.styles["Table Grid"]
+    result.autofit = False
+    style = table_style(document, size).style_id
+    for key, value in rows:
+        row = result.add_row()
+        for index, (tc, width) in enumerate(zip(row._tr.tc_lst, widths, strict=True)):
+            cell = _Cell(tc, result)
+            cell.width = Mm(width)
+            paragraph = cell.paragraphs[0]
+            paragraph._p.get_or_add_pPr().style = style
+            if index == 0:
+                paragraph.add_run(clean(key)).bold = True
+                continue
+            for number, line in enumerate(clean(value).replace("\r\n", "\n").split("\n")):
+                if number:
+                    paragraph.add_run().add_break()
+                paragraph.add_run(line)
+    return result
+
+
+def landscape_section(document: Document):
+    """A new section, on a new page, A4 landscape (an order's appendix with a wide table)."""
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    return section
+
+
+def draft_mark(document: Document) -> None:
+    """«ПРОЕКТ» at the top right of the first page and in the header of every page."""
+    mark = document.add_paragraph()
+    mark.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    mark.add_run("ПРОЕКТ").bold = True
+    header = document.sections[0].header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    header.add_run("ПРОЕКТ").bold = True
 
 
 def save(document: Document) -> bytes:

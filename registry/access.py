@@ -16,7 +16,17 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import MentoringGroup, MentoringOrder, Municipality, Organisation, Person, Program, scope_of
+from .models import (
+    Membership,
+    MentoringGroup,
+    MentoringOrder,
+    Municipality,
+    Organisation,
+    Person,
+    Program,
+    Role,
+    scope_of,
+)
 
 
 def get_organisation_for(user, pk: int, *, write: bool = False) -> Organisation:
@@ -161,6 +171,28 @@ def get_order_for(user, pk: int) -> MentoringOrder:
     return get_object_or_404(
         MentoringOrder.objects.visible_to(user).select_related("organisation", "prepared_by"), pk=pk
     )
+
+
+def can_read_orders_of(user, organisation: Organisation) -> bool:
+    """The orders of ``organisation`` are read by its municipality and its director and curator, as
+    ``MentoringOrder.objects.visible_to`` lets them; mentors and mentees do not read them."""
+    scope = scope_of(user)
+    return (
+        scope.is_superuser
+        or organisation.municipality_id in scope.municipality_ids
+        or organisation.pk in scope.managed_organisation_ids
+    )
+
+
+def get_curator_role_for(user, pk: int) -> Membership:
+    """A curator's role, for the order appointing them: read by whoever reads the school's orders, else 404."""
+    membership = get_object_or_404(
+        Membership.objects.filter(role=Role.CURATOR).select_related("organisation__municipality", "user", "person"),
+        pk=pk,
+    )
+    if not can_read_orders_of(user, membership.organisation):
+        raise Http404
+    return membership
 
 
 def can_prepare_order(user, organisation: Organisation | None = None) -> bool:

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from mentoring_portal.concurrency import bulk_update
+from mentoring_portal.concurrency import bulk_update, bump
 
 from .models import (
     Activity,
@@ -355,7 +355,7 @@ class DemoBuilder:
                 organisation=organisation,
                 number=f"{rng.randint(10, 150)}-о",
                 date=self.today - datetime.timedelta(days=rng.randint(310, 330)),
-                signed_by="Руководитель организации",
+                signed_by="",  # the head's name, once the requisites are made (``build_demo_requisites``)
             )
         return order
 
@@ -546,6 +546,47 @@ class DemoBuilder:
                     result.organisations += REGION_ORGANISATIONS_PER_MUNICIPALITY
                     result.people += people
         return result
+
+
+# The requisites the demo's documents print (ГОСТ Р 7.0.97-2016): the place of the municipality's documents,
+# and codes for the two schools of the journeys (made-up numbers of the right length).
+DEMO_LOCALITY = "г. Котельниково"
+DEMO_CODES = [("3413000011", "1023400000011"), ("3413000022", "1023400000022")]
+# What an older demo signed its orders with, instead of a name.
+OLD_DEMO_SIGNER = "Руководитель организации"
+
+
+def demo_head_name(organisation: Organisation, names: dict) -> str:
+    """A head for an organisation without a director's account, the same on every load: «Фамилия Имя Отчество»."""
+    rng = random.Random(organisation.short_name)
+    is_female = rng.random() < 0.7
+    last = rng.choice(names["male_last"])
+    first = rng.choice(names["female_first"] if is_female else names["male_first"])
+    middle = patronymic(rng.choice(names["patronymic_roots"]), is_female)
+    return f"{female(last) if is_female else last} {first} {middle}"
+
+
+@transaction.atomic
+def build_demo_requisites(municipality: Municipality, schools: list[Organisation]) -> bool:
+    """The place of documents for the organisations that have none, ИНН and ОГРН for the journeys' schools, a
+    head's name for those without a director in the portal, and that name on their signed orders; returns
+    whether anything was added (a second load changes nothing)."""
+    from .requisites import head_of
+
+    organisations = Organisation.objects.filter(municipality=municipality)
+    added = bump(organisations.filter(locality=""), locality=DEMO_LOCALITY)
+    for school, (inn, ogrn) in zip(schools, DEMO_CODES, strict=False):
+        added += bump(organisations.filter(pk=school.pk, inn=""), inn=inn, ogrn=ogrn)
+    directed = Membership.objects.filter(role=Role.DIRECTOR).values("organisation_id")
+    names = load_data()["names"]
+    for organisation in organisations.filter(head_name="").exclude(pk__in=directed):
+        added += bump(organisations.filter(pk=organisation.pk), head_name=demo_head_name(organisation, names))
+    unnamed = MentoringOrder.objects.signed().filter(organisation__municipality=municipality)
+    for order in unnamed.filter(signed_by__in=["", OLD_DEMO_SIGNER]).select_related("organisation"):
+        head = head_of(order.organisation)
+        if head is not None:
+            added += bump(MentoringOrder.objects.filter(pk=order.pk), signed_by=head.full_name)
+    return bool(added)
 
 
 @transaction.atomic

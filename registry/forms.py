@@ -31,12 +31,56 @@ class ConsentDateMixin:
         return value
 
 
+EMBLEM_TYPES = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
+EMBLEM_MAX_BYTES = 1024 * 1024
+
+
 class OrganisationForm(GuardedForm, forms.ModelForm):
+    """The organisation's card with the requisites its documents print (ГОСТ Р 7.0.97-2016)."""
+
     website = forms.URLField(label=_("Сайт"), required=False, assume_scheme="https")
 
     class Meta:
         model = Organisation
-        fields = ["municipality", "kind", "full_name", "short_name", "address", "phone", "email", "website"]
+        fields = [
+            "municipality",
+            "kind",
+            "full_name",
+            "short_name",
+            "address",
+            "phone",
+            "email",
+            "website",
+            "head_position",
+            "head_name",
+            "locality",
+            "inn",
+            "ogrn",
+            "emblem",
+        ]
+        widgets = {"emblem": forms.ClearableFileInput(attrs={"accept": ".png,.jpg,.jpeg"})}
+
+    def clean_emblem(self):
+        """A picture the documents can print: PNG or JPEG by its first bytes, small, and readable as an image."""
+        emblem = self.cleaned_data.get("emblem")
+        check_upload(
+            emblem,
+            types=EMBLEM_TYPES,
+            max_bytes=EMBLEM_MAX_BYTES,
+            wrong_type=_("Эмблема — картинка PNG или JPG."),
+            too_big=_("Эмблема — не больше 1 МБ."),
+        )
+        if emblem and hasattr(emblem, "content_type"):
+            from PIL import Image, UnidentifiedImageError
+
+            try:
+                with Image.open(emblem) as image:
+                    image.verify()
+            except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+                raise forms.ValidationError(_("Файл эмблемы повреждён или не картинка.")) from None
+            finally:
+                emblem.seek(0)
+        return emblem
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

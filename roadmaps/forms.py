@@ -118,6 +118,14 @@ class ApproveForm(VersionForm):
         max_length=100,
         required=False,
         help_text=_("Например: № 45 от 01.09.2026"),
+        error_messages={"max_length": _("Приказ об утверждении: не больше 100 знаков.")},
+    )
+    agreed = forms.CharField(
+        label=_("Согласовано (если есть)"),
+        max_length=255,
+        required=False,
+        help_text=_("Например: протокол педагогического совета от 28.08.2026 № 1"),
+        error_messages={"max_length": _("Согласование: не больше 255 знаков.")},
     )
 
 

@@ -140,6 +140,8 @@ class Revision(Versioned):
     approved_by_name = models.CharField(_("утвердил"), max_length=255, blank=True)
     approved_at = models.DateTimeField(_("дата утверждения"), null=True, blank=True)
     approval_order = models.CharField(_("приказ об утверждении"), max_length=100, blank=True)
+    # «СОГЛАСОВАНО» of the printed roadmap: the body that agreed the plan before the approval.
+    agreed_with = models.CharField(_("согласовано"), max_length=255, blank=True)
     return_comment = models.TextField(_("замечания"), blank=True)
 
     history = HistoricalRecords()

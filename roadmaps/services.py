@@ -202,8 +202,9 @@ def revision_return(*, user, revision: Revision, version: int, comment: str) -> 
 
 
 @transaction.atomic
-def revision_approve(*, user, revision: Revision, version: int, order: str = "") -> None:
-    """Approve: record who and when; the previous approved revision is superseded, its tracking carried over."""
+def revision_approve(*, user, revision: Revision, version: int, order: str = "", agreed: str = "") -> None:
+    """Approve: record who and when, the order that approves it and what agreed it first («СОГЛАСОВАНО»); the
+    previous approved revision is superseded, its tracking carried over."""
     revision = lock(revision, version)
     if not can_approve(user, revision.roadmap):
         raise PermissionDenied
@@ -219,6 +220,7 @@ def revision_approve(*, user, revision: Revision, version: int, order: str = "")
     revision.approved_by_name = user.get_full_name() or user.username
     revision.approved_at = timezone.now()
     revision.approval_order = order.strip()
+    revision.agreed_with = agreed.strip()
     revision.return_comment = ""
     bump(revision)
     tell(revision, "approved")

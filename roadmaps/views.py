@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mentoring_portal.audit import change_log
 from mentoring_portal.columns import mapping_form
 from mentoring_portal.exporters import stored_file
-from mentoring_portal.forms import error_text
+from mentoring_portal.forms import error_text, form_errors
 from mentoring_portal.navigation import redirect_back
 from registry.models import ColumnChoice, ImportBatch
 
@@ -342,9 +342,13 @@ def roadmap_approve(request, pk: int):
         require(can_approve(request.user, roadmap))
         form = ApproveForm(request.POST)
         if not form.is_valid():
-            raise ValidationError(_("Приказ об утверждении: не больше 100 знаков."))
+            raise ValidationError(form_errors(form))
         revision_approve(
-            user=request.user, revision=revision, version=_version(request), order=form.cleaned_data["order"]
+            user=request.user,
+            revision=revision,
+            version=_version(request),
+            order=form.cleaned_data["order"],
+            agreed=form.cleaned_data["agreed"],
         )
         messages.success(request, _("Дорожная карта утверждена."))
 
@@ -417,10 +421,11 @@ def item_evidence(request, pk: int, item_pk: int):
     return stored_file(item.evidence_file, f"Подтверждение п. {item.number}")
 
 
-def roadmap_pdf(request, pk: int):
+def roadmap_document(request, pk: int, format: str):
+    """The roadmap as PDF or Word (``format`` comes from the URL pattern), the revision asked for."""
     roadmap = get_roadmap_for(request.user, pk)
     revision = selected_revision(request, roadmap)
-    return RoadmapDocument().response(revision)
+    return RoadmapDocument().response(revision, format=format)
 
 
 def roadmap_xlsx(request, pk: int):

@@ -85,6 +85,7 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:organisation_import_columns": ("organisations_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "registry:organisation_import_confirm": ("organisations_batch", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "registry:consent_pdf": ("teacher_mentor", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:consent_docx": ("teacher_mentor", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
     "registry:group_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:group_match": (None, [302, 403, 403, 200, 200, 403, 403, 200, 200, 200]),
     "registry:group_create": (None, [302, 403, 403, 200, 200, 403, 403, 200, 200, 200]),
@@ -98,6 +99,10 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:order_create": (None, [302, 403, 403, 200, 200, 403, 403, 200, 200, 200]),
     "registry:order_detail": ("order", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
     "registry:order_pdf": ("order", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:order_docx": ("order", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    # The order appointing school 1's curator: read as the school's orders are.
+    "registry:curator_order_pdf": ("curator_role", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:curator_order_docx": ("curator_role", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
     # School 1's draft order (the demo's, prepared by «curator»): POST only, checked below and in
     # tests/registry/test_orders.py.
     "registry:order_sign": ("draft_order", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
@@ -106,6 +111,7 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:program_detail": ("program", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
     "registry:program_update": ("program", [302, 403, 403, 200, 200, 403, 403, 404, 404, 200]),
     "registry:program_pdf": ("program", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
+    "registry:program_docx": ("program", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
     "registry:program_result": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "registry:program_self_assessment": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "registry:program_to_bank": ("program", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
@@ -126,6 +132,7 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "roadmaps:roadmap_return": ("roadmap", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "roadmaps:roadmap_revise": ("roadmap", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "roadmaps:roadmap_pdf": ("roadmap", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
+    "roadmaps:roadmap_docx": ("roadmap", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
     "roadmaps:roadmap_xlsx": ("roadmap", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
     "roadmaps:item_track": ("roadmap_item", [302, 403, 403, 404, 404, 404, 404, 403, 200, 200]),
     "roadmaps:item_evidence": ("roadmap_evidence", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200]),
@@ -241,6 +248,7 @@ TARGETS = {
     },
     "curator_batch": lambda demo: _batch(demo, "curator", "staff.csv"),
     "draft_order": lambda demo: {"pk": MentoringOrder.objects.drafts().get(organisation=demo["school1"]).pk},
+    "curator_role": lambda demo: {"pk": demo["users"]["curator"].memberships.get(role="curator").pk},
 }
 
 

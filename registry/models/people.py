@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Concat, Lower, Replace
@@ -15,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from mentoring_portal import names
 from mentoring_portal.concurrency import Versioned
+from mentoring_portal.exporters import generated_name
 
 from .scope import scope_of
 
@@ -38,6 +40,10 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def emblem_upload_path(instance, filename: str) -> str:
+    return generated_name("emblems", filename)
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -79,6 +85,44 @@ class Organisation(Versioned):
     phone = models.CharField(_("телефон"), max_length=50, blank=True)
     email = models.EmailField(_("электронная почта"), blank=True)
     website = models.URLField(_("сайт"), blank=True)
+    # Requisites of the documents the portal prints (ГОСТ Р 7.0.97-2016): the head of the organisation
+    # signs them, the locality is their place, the emblem stands above the organisation's name.
+    head_position = models.CharField(
+        _("должность руководителя"),
+        max_length=100,
+        blank=True,
+        help_text=_("Как в подписи приказа: «Директор», «Заведующий». Пусто — по типу организации."),
+    )
+    head_name = models.CharField(
+        _("ФИО руководителя"),
+        max_length=255,
+        blank=True,
+        help_text=_("Фамилия, имя, отчество. Пусто — из учётной записи руководителя в портале."),
+    )
+    locality = models.CharField(
+        _("место составления документов"),
+        max_length=100,
+        blank=True,
+        help_text=_("Населённый пункт под датой и номером приказа, например: «г. Котельниково»."),
+    )
+    inn = models.CharField(
+        _("ИНН"),
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^(\d{10}|\d{12})$", _("ИНН организации — 10 цифр (12 — у предпринимателя)."))],
+    )
+    ogrn = models.CharField(
+        _("ОГРН"),
+        max_length=15,
+        blank=True,
+        validators=[RegexValidator(r"^(\d{13}|\d{15})$", _("ОГРН — 13 цифр (ОГРНИП — 15)."))],
+    )
+    emblem = models.FileField(
+        _("эмблема для документов"),
+        upload_to=emblem_upload_path,
+        blank=True,
+        help_text=_("Герб или логотип над наименованием организации: PNG или JPG, не больше 1 МБ."),
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -101,6 +145,13 @@ class Organisation(Versioned):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:organisation_detail", args=[self.pk])
+
+    @property
+    def head_title(self) -> str:
+        """The head's position as a signature writes it: the card's, else the usual one for the kind."""
+        if self.head_position:
+            return self.head_position
+        return str(_("Заведующий") if self.kind == self.Kind.KINDERGARTEN else _("Директор"))
 
 
 def shared_or_own(queryset, user):

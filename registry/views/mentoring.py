@@ -24,6 +24,7 @@ from ..access import (
     can_sign_for,
     can_sign_order,
     can_withdraw_order,
+    get_curator_role_for,
     get_group_for,
     get_order_for,
     get_person_for,
@@ -32,7 +33,7 @@ from ..access import (
     signing_organisations,
 )
 from ..audit import group_log, program_log
-from ..documents import ConsentDocument, OrderDocument, ProgramDocument
+from ..documents import ConsentDocument, CuratorOrderDocument, OrderDocument, ProgramDocument
 from ..filters import GroupFilter
 from ..mentoring_forms import (
     ActivityDoneForm,
@@ -340,9 +341,16 @@ def order_withdraw_view(request, pk: int):
     return redirect("registry:order_list")
 
 
-def order_pdf(request, pk: int):
+def order_document(request, pk: int, format: str):
+    """The order as PDF or Word (``format`` comes from the URL pattern); a draft prints «ПРОЕКТ»."""
     order = get_order_for(request.user, pk)
-    return OrderDocument().response(order)
+    return OrderDocument().response(order, format=format)
+
+
+def curator_order_document(request, pk: int, format: str):
+    """The order appointing a school's curator, from their role; read by whoever reads the school's orders."""
+    membership = get_curator_role_for(request.user, pk)
+    return CuratorOrderDocument().response(membership, format=format)
 
 
 # --- programs ----------------------------------------------------------------------------------
@@ -492,13 +500,13 @@ def program_bank(request):
     return render(request, "registry/program_bank.html", {"page": _page(request, programs)})
 
 
-def program_pdf(request, pk: int):
+def program_document(request, pk: int, format: str):
     program = get_program_for(request.user, pk)
     if program.group is None:
         raise Http404
-    return ProgramDocument().response(program)
+    return ProgramDocument().response(program, format=format)
 
 
-def consent_pdf(request, pk: int, kind: str):
+def consent_document(request, pk: int, kind: str, format: str):
     person = get_person_for(request.user, pk)
-    return ConsentDocument().response(person, kind)
+    return ConsentDocument().response(person, kind, format=format)

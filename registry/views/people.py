@@ -20,6 +20,7 @@ from ..access import (
     can_create_organisation,
     can_edit_vocabulary,
     can_export_personal_data,
+    can_read_orders_of,
     get_coordinated_municipality_for,
     get_organisation_for,
     get_person_for,
@@ -118,6 +119,7 @@ def organisation_detail(request, pk: int):
             .order_by("role"),
             "can_edit": Organisation.objects.manageable_by(request.user).filter(pk=pk).exists(),
             "can_add_people": Organisation.objects.staffed_by(request.user).filter(pk=pk).exists(),
+            "can_read_orders": can_read_orders_of(request.user, organisation),
         },
     )
 
@@ -126,7 +128,7 @@ def organisation_detail(request, pk: int):
 def organisation_create(request):
     if not can_create_organisation(request.user):
         raise PermissionDenied
-    form = OrganisationForm(request.POST or None, user=request.user)
+    form = OrganisationForm(request.POST or None, request.FILES or None, user=request.user)
     if form.is_valid():
         organisation = form.save()
         messages.success(request, _("Организация «%(name)s» добавлена.") % {"name": organisation.short_name})
@@ -137,7 +139,7 @@ def organisation_create(request):
 @require_http_methods(["GET", "POST"])
 def organisation_update(request, pk: int):
     organisation = get_organisation_for(request.user, pk, write=True)
-    form = OrganisationForm(request.POST or None, instance=organisation, user=request.user)
+    form = OrganisationForm(request.POST or None, request.FILES or None, instance=organisation, user=request.user)
     if form.is_valid():
         form.save()
         messages.success(request, _("Изменения сохранены."))

@@ -17,7 +17,7 @@ from tests.e2e.conftest import format_violations, run_axe
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Signing out ends the sweep; files are not pages.
-NOT_PAGES = re.compile(r"logout|/export|xlsx|pdf|/download|/template|/media/|/scan")
+NOT_PAGES = re.compile(r"logout|/export|xlsx|docx|pdf|/download|/template|/media/|/scan")
 MAX_PAGES = 60
 
 

@@ -413,7 +413,8 @@ def test_roadmap_pdf_has_the_approval_block_and_the_table(client, draft, school)
     response = client.get(reverse("roadmaps:roadmap_pdf", args=[revision.roadmap_id]))
     reader = PdfReader(io.BytesIO(downloaded(response)))
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
-    assert "УТВЕРЖДЕНО" in text
+    # Approved in the portal without an order: the head's «УТВЕРЖДАЮ» with the approver and the day.
+    assert "УТВЕРЖДАЮ" in text
     assert revision.approved_by_name in text
     assert revision.items.first().content[:40] in text
     assert "Страница 1 из" in text

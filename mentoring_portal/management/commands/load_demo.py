@@ -15,6 +15,7 @@ from registry.demo import (
     build_demo_bank_program,
     build_demo_draft_order,
     build_demo_mentor_agenda,
+    build_demo_requisites,
 )
 from roadmaps.demo import build_demo_roadmaps
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             build_demo_bank_program(schools[0]),
             build_demo_mentor_agenda(),
             build_demo_draft_order(schools[0]),  # a draft order for school 1's director to sign
+            build_demo_requisites(municipality, schools),  # what the documents print at the top
             build_demo_monitoring(municipality),
         ]
         if result.created:
