@@ -5,21 +5,20 @@ Each app's documents are ``Exporter`` classes (``mentoring_portal.exporters``) w
 carry a small print stylesheet and DejaVu fonts (from the system, embedded into the PDF as
 subsets), so Cyrillic prints anywhere.
 
-**Long PDFs in parts**: rendered in parallel, joined with pypdf, numbered once at the end.
+**Long PDFs in parts**: rendered one by one, joined with pypdf, numbered once at the end.
 WeasyPrint lays out one long table at roughly 12 ms a row on this kind of machine (a
 3,000-row report: ~37 s and ~640 MB in one process). A report made of independent parts
-(a title part, then tables of a few hundred rows) renders each part in its own short-lived
-process, as many at once as there are cores, so time and peak memory per process stay
-bounded. Page numbers «Страница N из M» are stamped after joining, from a blank numbered
-document that WeasyPrint renders in milliseconds.
+(a title part, then tables of a few hundred rows) keeps each layout short and its memory
+bounded. Where a report is that large its parts are jobs of the task queue (``jobs/``), so
+several workers, on several machines, render them at once and the last one joins them
+(``join_pdfs``); no process pool is forked inside a web request. Page numbers «Страница N
+из M» are stamped after joining, from a blank numbered document that WeasyPrint renders in
+milliseconds.
 """
 
 from __future__ import annotations
 
 import io
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 
 from pypdf import PdfReader, PdfWriter
 
@@ -39,15 +38,14 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def render_parts(parts: list[str], *, size: str = "A4 landscape", workers: int | None = None) -> bytes:
-    """Render HTML ``parts`` (each a whole document without page numbers) into one numbered PDF."""
-    if len(parts) == 1:
-        rendered = [html_to_pdf(parts[0])]
-    else:
-        workers = workers or min(len(parts), os.cpu_count() or 1)
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            rendered = list(pool.map(html_to_pdf, parts))
+def render_parts(parts: list[str], *, size: str = "A4 landscape") -> bytes:
+    """Render HTML ``parts`` (each a whole document without page numbers) into one numbered PDF, in this
+    process; a report large enough to need several processes goes to the task queue instead."""
+    return join_pdfs([html_to_pdf(part) for part in parts], size=size)
+
+
+def join_pdfs(rendered: list[bytes], *, size: str = "A4 landscape") -> bytes:
+    """The rendered parts as one PDF, its pages numbered «Страница N из M» across the parts."""
     writer = PdfWriter()
     for pdf in rendered:
         writer.append(PdfReader(io.BytesIO(pdf)))

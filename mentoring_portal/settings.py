@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "roadmaps",
     "monitoring",
     "notices",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,8 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "INFO"},
+        # Procrastinate narrates each task it registers at INFO, in every command; its warnings are enough.
+        "procrastinate": {"level": "WARNING"},
     },
 }
 

@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("accounts/password/set/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("notices/", include("notices.urls")),
+    path("jobs/", include("jobs.urls")),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("registry.urls")),
     path("roadmaps/", include("roadmaps.urls")),

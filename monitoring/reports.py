@@ -113,8 +113,8 @@ class AnalyticalReport(Exporter):
     ``AnalyticalReport().render(period, format="docx")`` renders a monitoring period's report (its frozen
     figures, questionnaires, conclusions and proposals); figures gathered otherwise (a region's live
     figures in the benchmark) come as ``render(data, heading)``. A municipality's PDF (up to a few
-    hundred schools) is one document. A region's is rendered in parts, a few hundred rows each, in
-    parallel (``mentoring_portal.documents.render_parts``).
+    hundred schools) is one document. A region's is rendered in parts, a few hundred rows each: in the
+    portal as jobs of the task queue (``parts`` here, ``monitoring.tasks.analytical_report_job``).
     """
 
     ROWS_PER_PART = 250
@@ -130,9 +130,17 @@ class AnalyticalReport(Exporter):
             return f"{filename}.docx", word.DOCX, analytical_docx(context)
         return f"{filename}.pdf", PDF, self.pdf(context, len(source.rows))
 
+    def in_parts(self, rows: int) -> bool:
+        """Large enough to render in parts: the portal then makes it a job rather than a download."""
+        return rows > self.ROWS_PER_PART
+
     def pdf(self, context: dict, rows: int) -> bytes:
-        if rows <= self.ROWS_PER_PART:
+        if not self.in_parts(rows):
             return html_to_pdf(render_to_string("pdf/analytical_report.html", context))
+        return render_parts(self.parts(context))
+
+    def parts(self, context: dict) -> list[str]:
+        """The report's HTML in independent parts: the head, tables of about ``ROWS_PER_PART`` rows, the tail."""
         parts = [render_to_string("pdf/analytical_report.html", context | {"part": "head"})]
         compact = {"compact": True}
         for index, chunk in enumerate(self.chunks(context["tables"])):
@@ -140,7 +148,7 @@ class AnalyticalReport(Exporter):
             part = context | compact | {"part": "table", "tables": lines, "first_chunk": index == 0}
             parts.append(render_to_string("pdf/analytical_report.html", part))
         parts.append(render_to_string("pdf/analytical_report.html", context | {"part": "tail"}))
-        return render_parts(parts)
+        return parts
 
     @staticmethod
     def line(values) -> str:

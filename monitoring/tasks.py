@@ -5,12 +5,16 @@ Each notice's key makes it once per user, so the checks can run as often as they
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from procrastinate.contrib.django import app
 
+from jobs.models import Job
+from jobs.services import fail, finish, running, split
+from jobs.tasks import defer_parts
 from mentoring_portal.queue import RETRY
 from mentoring_portal.templatetags.portal import ru_plural
 from notices.models import Notice
@@ -18,7 +22,10 @@ from notices.services import notify
 from registry.models import Role
 
 from .models import MonitoringPeriod, Questionnaire, SchoolReport
-from .services import period_organisations
+from .reports import AnalyticalReport, FiguresExport, heading_for, period_questionnaires, report_context
+from .services import period_data, period_organisations
+
+logger = logging.getLogger(__name__)
 
 
 def staff_of(organisation):
@@ -101,3 +108,40 @@ def monitoring_openings(timestamp: int) -> None:
 @app.task(queue="notices", queueing_lock="monitoring_deadlines", retry=RETRY)
 def monitoring_deadlines(timestamp: int) -> None:
     check_deadlines()
+
+
+def period_of_job(job_id: int) -> tuple[Job, MonitoringPeriod] | None:
+    job = running(job_id)
+    if job is None:
+        return None
+    period = MonitoringPeriod.objects.select_related("municipality").filter(pk=job.params.get("period")).first()
+    if period is None:
+        logger.info("job %s: its monitoring period was deleted", job_id)
+        fail(job_id, "Период мониторинга удалён.")
+        return None
+    return job, period
+
+
+@app.task(queue="documents", retry=RETRY)
+def analytical_report_job(*, job_id: int) -> None:
+    """The analytical report of a large period: its parts become jobs that any worker renders."""
+    found = period_of_job(job_id)
+    if found is None:
+        return
+    job, period = found
+    texts = {"conclusions": period.conclusions, "proposals": period.proposals}
+    heading = heading_for(period)
+    context = report_context(period_data(period), heading, texts, period_questionnaires(period))
+    job.params["filename"] = f"Аналитическая справка {heading['title']}.pdf"
+    job.save(update_fields=["params"])
+    defer_parts(job.pk, split(job, AnalyticalReport().parts(context)))
+
+
+@app.task(queue="documents", retry=RETRY)
+def figures_job(*, job_id: int) -> None:
+    found = period_of_job(job_id)
+    if found is None:
+        return
+    job, period = found
+    filename, content_type, content = FiguresExport().render(period_data(period), heading_for(period))
+    finish(job, filename=filename, content_type=content_type, content=content)

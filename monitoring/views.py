@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jobs.models import Job
+from jobs.services import job_start
 from mentoring_portal.concurrency import save_or_stale
 from mentoring_portal.forms import form_errors
 from registry.models import Organisation
@@ -49,6 +51,7 @@ from .reports import AnalyticalReport, FiguresExport, SchoolReportDocument, head
 from .services import (
     live_data,
     period_data,
+    period_organisations,
     period_remind,
     questionnaire_create_default,
     questionnaire_results,
@@ -56,6 +59,7 @@ from .services import (
     report_submit,
     response_submit,
 )
+from .tasks import analytical_report_job, figures_job
 
 # --- dashboards ----------------------------------------------------------------------------------
 SORT_KEYS = {"name", "workers", "mentors", "mentees", "pairs", "involved_share", "items_overdue"}
@@ -230,16 +234,29 @@ def period_conclusions(request, pk: int):
 
 
 def period_report(request, pk: int, format: str):
-    """The analytical report, as PDF or Word (``format`` comes from the URL pattern)."""
+    """The analytical report, as PDF or Word (``format`` comes from the URL pattern). A PDF too large for one
+    request (hundreds of organisations) becomes a job: the page shows its progress and keeps the file."""
     period = get_period_for(request.user, pk)
     require_coordinator_of(request.user, period)
-    return AnalyticalReport().response(period, format=format)
+    report = AnalyticalReport()
+    if format == "pdf" and report.in_parts(len(period_organisations(period))):
+        return report_job(request, period, Job.Kind.ANALYTICAL_REPORT, analytical_report_job)
+    return report.response(period, format=format)
 
 
 def period_xlsx(request, pk: int):
     period = get_period_for(request.user, pk)
     require_coordinator_of(request.user, period)
+    if AnalyticalReport().in_parts(len(period_organisations(period))):
+        return report_job(request, period, Job.Kind.FIGURES, figures_job)
     return FiguresExport().response(period_data(period), heading_for(period))
+
+
+def report_job(request, period, kind: str, task):
+    title = f"{Job.Kind(kind).label}: {period.title}"
+    job = job_start(user=request.user, kind=kind, title=title, params={"period": period.pk}, task=task)
+    messages.info(request, _("Документ большой: он готовится в фоне, файл появится на этой странице."))
+    return redirect(job)
 
 
 def school_report(request, pk: int, organisation_pk: int, format: str):

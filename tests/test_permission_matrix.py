@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from jobs.models import Job
 from monitoring.models import MonitoringPeriod, Questionnaire
 from registry.models import ImportBatch, MentoringOrder, MentorProfile
 from roadmaps.models import Item, Roadmap
@@ -47,6 +48,10 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "notices:notice_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "notices:notice_read": (None, [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "notices:account": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    # A job is its requester's alone (the coordinator's report here): everyone else gets 404.
+    "jobs:job_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "jobs:job_detail": ("coordinator_job", [302, 200, 404, 404, 404, 404, 404, 404, 404, 404]),
+    "jobs:job_download": ("coordinator_job", [302, 200, 404, 404, 404, 404, 404, 404, 404, 404]),
     "registry:organisation_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "registry:organisation_create": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
     "registry:organisation_summary_export": ("municipality", [302, 200, 200, 404, 404, 404, 404, 404, 404, 200]),
@@ -221,9 +226,24 @@ def _period(demo: dict) -> MonitoringPeriod:
     return MonitoringPeriod.objects.filter(municipality=demo["school1"].municipality).first()
 
 
+def _coordinator_job(demo: dict) -> dict:
+    job = Job.objects.create(
+        user=demo["users"]["coordinator"],
+        kind=Job.Kind.ANALYTICAL_REPORT,
+        title="Аналитическая справка",
+        params={"period": _period(demo).pk},
+        status=Job.Status.DONE,
+        filename="Аналитическая справка.pdf",
+        content_type="application/pdf",
+    )
+    job.file.save("report.pdf", ContentFile(b"%PDF-1.4 report"), save=True)
+    return {"pk": job.pk}
+
+
 # The targets that are not simply ``demo[target]``: what each one's URL takes.
 TARGETS = {
     "reset_link": lambda demo: {"uidb64": "MQ", "token": "no-such-token"},
+    "coordinator_job": _coordinator_job,
     "municipality": lambda demo: {"pk": demo["school1"].municipality_id},
     "teacher_mentor": lambda demo: {"pk": demo["teacher"].pk, "kind": "mentor"},
     "teacher_scan": _teacher_scan,
