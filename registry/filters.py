@@ -14,6 +14,7 @@ from .models import (
     ProfileStatus,
     Subject,
 )
+from .years import bounds_of, current_title, recent_titles
 
 
 class AnyYesNo(django_filters.widgets.BooleanWidget):
@@ -181,14 +182,20 @@ class GroupFilter(django_filters.FilterSet):
     without_order = django_filters.BooleanFilter(
         label=_("Ждут приказа"), method="filter_without_order", widget=forms.CheckboxInput()
     )
+    year = django_filters.ChoiceFilter(label=_("Учебный год"), method="filter_year", empty_label=_("Все годы"))
 
     class Meta:
         model = MentoringGroup
         fields = []
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user, **kwargs):
+        if data is not None and "year" not in data:
+            # The current academic year by default; «Все годы» is an explicit choice.
+            data = data.copy()
+            data["year"] = current_title()
+        super().__init__(data, *args, **kwargs)
         self.filters["organisation"].queryset = Organisation.objects.visible_to(user).only("short_name")
+        self.filters["year"].extra["choices"] = [(title, title) for title in recent_titles()]
 
     @property
     def form(self):
@@ -203,6 +210,11 @@ class GroupFilter(django_filters.FilterSet):
 
     def filter_without_program(self, queryset, name, value):
         return queryset.without_program() if value else queryset
+
+    def filter_year(self, queryset, name, value):
+        """Pairs that ran at some time during the year (by the 1 September calendar of its title)."""
+        starts_on, ends_on = bounds_of(value)
+        return queryset.filter(start_date__lte=ends_on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=starts_on))
 
     def filter_without_order(self, queryset, name, value):
         return queryset.filter(status=MentoringGroup.Status.DRAFT, order__isnull=True) if value else queryset

@@ -9,7 +9,13 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from registry.access import coordinated_municipalities, curated_organisations, is_municipal, municipal_organisations
+from registry.access import (
+    coordinated_municipalities,
+    curated_organisations,
+    is_municipal,
+    managed_organisations,
+    municipal_organisations,
+)
 from registry.models import scope_of
 
 from .models import Revision, Roadmap
@@ -23,7 +29,12 @@ def get_roadmap_for(user, pk: int) -> Roadmap:
 
 
 def can_edit(user, roadmap: Roadmap) -> bool:
-    """The school's curator keeps the school roadmap; the coordinator the municipal one and the samples."""
+    """The school's curator keeps the school roadmap; the coordinator the municipal one and the samples.
+
+    A roadmap of an archived academic year is read only, for everyone.
+    """
+    if roadmap.academic_year_id and roadmap.academic_year.is_archived:
+        return False
     scope = scope_of(user)
     if scope.is_superuser:
         return True
@@ -129,3 +140,20 @@ def readable_revisions(user, roadmap: Roadmap):
     if sees_drafts(user, roadmap):
         return revisions
     return revisions.filter(status__in=[Revision.Status.APPROVED, Revision.Status.SUPERSEDED])
+
+
+def can_roll_over_school(user, organisation) -> bool:
+    """«Новый учебный год» for a school: its curator or director (a superuser too)."""
+    scope = scope_of(user)
+    return scope.is_superuser or organisation.pk in scope.managed_organisation_ids
+
+
+def can_roll_over_municipality(user, municipality) -> bool:
+    """«Новый учебный год» for the whole municipality: its coordinator (a superuser too)."""
+    scope = scope_of(user)
+    return scope.is_superuser or municipality.pk in scope.municipality_ids
+
+
+def roll_over_organisations(user):
+    """The schools whose new year the user may open, by name."""
+    return managed_organisations(user).select_related("municipality").order_by("short_name")

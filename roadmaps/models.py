@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from mentoring_portal.concurrency import Versioned
 from mentoring_portal.exporters import generated_name
-from registry.models import Municipality, Organisation, Role, scope_of
+from registry.models import AcademicYear, Municipality, Organisation, Role, scope_of
 
 
 class RoadmapQuerySet(models.QuerySet):
@@ -80,6 +80,15 @@ class Roadmap(models.Model):
     title = models.CharField(_("название"), max_length=500)
     period = models.CharField(_("период"), max_length=100, help_text=_("Например: 2022 или 2022–2023 учебный год"))
     basis = models.CharField(_("основание"), max_length=500, blank=True, help_text=_("Приказ, который реализует план"))
+    academic_year = models.ForeignKey(
+        AcademicYear,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="roadmaps",
+        verbose_name=_("учебный год"),
+        help_text=_("Пусто у образцов."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RoadmapQuerySet.as_manager()

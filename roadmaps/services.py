@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from mentoring_portal import concurrency
 from mentoring_portal.audit import Change, record_history
 from mentoring_portal.queue import defer_on_commit
+from registry.years import year_of
 
 from .access import can_approve, can_edit
 from .deadlines import parse_deadline
@@ -103,10 +104,19 @@ def roadmap_create(
     is_template: bool = False,
     source: Revision | None = None,
     sections: list[SectionData] | None = None,
+    academic_year=None,
+    trusted: bool = False,
 ) -> Roadmap:
-    """A new roadmap with its first draft, empty, copied from a template or last year's plan, or imported."""
+    """A new roadmap with its first draft, empty, copied from a template or last year's plan, or imported.
+
+    A plan belongs to an academic year: the one asked for, else the current one of its municipality.
+    ``trusted`` is for a caller that has decided the rights itself (the municipality's roll-over copies
+    every school's plan for its coordinator).
+    """
     if organisation is not None:
         municipality = organisation.municipality
+    if academic_year is None and not is_template and municipality is not None:
+        academic_year = year_of(municipality)
     roadmap = Roadmap(
         level=level,
         title=title,
@@ -115,8 +125,9 @@ def roadmap_create(
         organisation=organisation,
         municipality=municipality,
         is_template=is_template,
+        academic_year=academic_year,
     )
-    if not can_edit(user, roadmap):
+    if not trusted and not can_edit(user, roadmap):
         raise PermissionDenied
     roadmap.save()
     revision = Revision.objects.create(roadmap=roadmap, number=1, created_by=user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, year_views
 
 app_name = "roadmaps"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.roadmap_list, name="roadmap_list"),
     path("new/", views.roadmap_create_view, name="roadmap_create"),
     path("overview/", views.roadmap_overview, name="roadmap_overview"),
+    path("new-year/", year_views.school_new_year, name="school_new_year"),
+    path("new-year/municipality/", year_views.municipality_new_year, name="municipality_new_year"),
     path("import/", views.roadmap_import, name="roadmap_import"),
     path("import/<int:pk>/", views.roadmap_import_preview, name="roadmap_import_preview"),
     path("import/<int:pk>/columns/", views.roadmap_import_columns, name="roadmap_import_columns"),

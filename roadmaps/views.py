@@ -14,7 +14,9 @@ from mentoring_portal.columns import mapping_form
 from mentoring_portal.exporters import stored_file
 from mentoring_portal.forms import error_text, form_errors
 from mentoring_portal.navigation import redirect_back
+from registry.access import coordinates_a_municipality
 from registry.models import ColumnChoice, ImportBatch
+from registry.years import current_title, list_years
 
 from .access import (
     can_approve,
@@ -27,6 +29,7 @@ from .access import (
     readable_revisions,
     require,
     roadmap_owner,
+    roll_over_organisations,
     sees_drafts,
     sees_late_roadmaps,
 )
@@ -67,10 +70,13 @@ from .spreadsheets import RoadmapExport
 def roadmap_list(request):
     roadmaps = (
         Roadmap.objects.visible_to(request.user)
-        .select_related("organisation", "municipality")
+        .select_related("organisation", "municipality", "academic_year")
         .prefetch_related("revisions")
         .order_by("is_template", "-created_at")
     )
+    years = list_years(roadmaps)
+    year = request.GET.get("year") or current_title()
+    roadmaps = [r for r in roadmaps if r.is_template or (r.academic_year and r.academic_year.title == year)]
     rows = []
     waiting, returned = [], []
     for roadmap in roadmaps:
@@ -95,6 +101,10 @@ def roadmap_list(request):
             "returned": returned,
             "late": late,
             "can_create": bool(creatable_kinds(request.user)),
+            "years": years,
+            "year": year,
+            "can_roll_over_schools": roll_over_organisations(request.user).exists(),
+            "can_roll_over_municipality": coordinates_a_municipality(request.user),
         },
     )
 

@@ -124,6 +124,8 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "roadmaps:roadmap_list": (None, [302, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "roadmaps:roadmap_create": (None, [302, 200, 200, 403, 200, 403, 403, 403, 200, 403]),
     "roadmaps:roadmap_overview": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+    "roadmaps:school_new_year": (None, [302, 403, 403, 200, 200, 403, 403, 200, 200, 200]),
+    "roadmaps:municipality_new_year": (None, [302, 200, 200, 403, 403, 403, 403, 403, 403, 403]),
     "roadmaps:roadmap_import": (None, [302, 200, 200, 403, 200, 403, 403, 403, 200, 403]),
     # The upload belongs to «curator2»: nobody else sees it.
     "roadmaps:roadmap_import_preview": ("roadmap_batch", [302, 404, 404, 403, 404, 403, 403, 403, 200, 403]),

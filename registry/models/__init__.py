@@ -4,7 +4,8 @@
 - ``people``: municipalities, organisations, people, subjects, vocabularies;
 - ``banks``: the mentor and mentee banks;
 - ``mentoring``: orders, pairs and groups, participations, events, programs, activities;
-- ``imports``: uploaded spreadsheets and remembered column choices.
+- ``imports``: uploaded spreadsheets and remembered column choices;
+- ``years``: academic years.
 
 Scoping: ``<Model>.objects.visible_to(user)`` is the only place that decides which rows a user
 may read, ``manageable_by(user)`` which rows they may change. Views never filter by role themselves.
@@ -63,12 +64,15 @@ from .scope import (
     Scope,
     scope_of,
 )
+from .years import AcademicYear, AcademicYearQuerySet
 
 __all__ = [
     "MUNICIPAL_ROLES",
     "ORGANISATION_ROLES",
     "PERSON_ROLES",
     "YOUNG_TEACHER_YEARS",
+    "AcademicYear",
+    "AcademicYearQuerySet",
     "Activity",
     "ColumnChoice",
     "ColumnChoiceQuerySet",
