@@ -112,6 +112,13 @@ def large_period(settings, tmp_path):
     return {"period": period, "coordinator": make_user(Role.COORDINATOR, municipality), "media": tmp_path}
 
 
+def doing() -> int:
+    """Jobs a worker has taken and not finished."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'")
+        return cursor.fetchone()[0]
+
+
 def order_report(client, large_period) -> Job:
     client.force_login(large_period["coordinator"])
     response = client.get(reverse("monitoring:period_pdf", args=[large_period["period"].pk]))
@@ -155,17 +162,21 @@ def test_a_killed_workers_job_is_retried_and_its_file_made_once(client, large_pe
     job = order_report(client, large_period)
     first = start_worker(large_period["media"])
     try:
-        assert wait_until(lambda: JobPart.objects.filter(job=job, done=True).exists(), step=0.01)
-        first.send_signal(signal.SIGKILL)  # killed halfway: some parts rendered, the others not
+        # Killed halfway: a part rendered, and the worker busy with the next one.
+        assert wait_until(lambda: JobPart.objects.filter(job=job, done=True).exists() and doing(), step=0.01)
+        first.send_signal(signal.SIGKILL)
         first.wait()
     finally:
         stop(first)
     job.refresh_from_db()
     assert job.status == Job.Status.RUNNING
     time.sleep(1.5)
-    assert asyncio.run(retry_stalled(app, seconds=1)) >= 1
-    # The query ran on a connection of asgiref's thread: closed there, so the test database can be dropped.
-    asyncio.run(sync_to_async(connections.close_all)())
+    try:
+        assert asyncio.run(retry_stalled(app, seconds=1)) == 1
+    finally:
+        # The query ran on a connection of asgiref's thread: closed there, so the test database can be dropped.
+        asyncio.run(sync_to_async(connections.close_all)())
+    assert not doing()
     second = start_worker(large_period["media"])
     try:
         finished = wait_until(lambda: Job.objects.get(pk=job.pk).is_finished)
