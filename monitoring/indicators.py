@@ -38,6 +38,7 @@ COUNT_KEYS = (
     "involved",
     "pairs",
     "groups",
+    "paused",
     "young",
     "young_with_mentor",
     "programs_started",
@@ -77,6 +78,16 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("pairs", "Наставнических пар", "ед.", "действующие пары (один наставляемый)", lambda f: f["pairs"]),
     Indicator(
         "groups", "Наставнических групп", "ед.", "действующие группы (два наставляемых и больше)", lambda f: f["groups"]
+    ),
+    # A paused pair is counted here and not as «действующая»: not in the pairs and groups above, the involved
+    # and young teachers' shares, or the organisations that run mentoring. Figures frozen before pauses
+    # existed have no key: none were paused then.
+    Indicator(
+        "paused",
+        "Пар и групп на паузе",
+        "ед.",
+        "пары и группы, приостановленные на время длительного отсутствия участника",
+        lambda f: f.get("paused", 0),
     ),
     Indicator(
         "involved_share",
@@ -213,6 +224,13 @@ def organisation_figures(
         target["forms"][row["form"]] = target["forms"].get(row["form"], 0) + 1
         for kind in row["kinds"]:
             target["kinds"][kind] = target["kinds"].get(kind, 0) + 1
+
+    put(
+        "paused",
+        MentoringGroup.objects.filter(organisation_id__in=ids, status=MentoringGroup.Status.PAUSED)
+        .values("organisation_id")
+        .annotate(n=Count("pk")),
+    )
 
     in_period = {"start_date__gte": starts_on, "start_date__lte": ends_on}
     programs = Program.objects.filter(organisation_id__in=ids, group__isnull=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from mentoring_portal.audit import Entry, change_log
 
-from .models import Activity, MenteeProfile, MentorProfile, Participation
+from .models import Activity, GroupPause, MenteeProfile, MentorPeriod, MentorProfile, Participation
 
 
 def person_log(person) -> list[Entry]:
@@ -25,6 +25,8 @@ def group_log(group) -> list[Entry]:
         [
             ("Пара или группа", group.history.all()),
             ("Участник", Participation.history.filter(group_id=group.pk)),
+            ("Пауза", GroupPause.history.filter(group_id=group.pk)),
+            ("Период наставника", MentorPeriod.history.filter(group_id=group.pk)),
         ]
     )
 

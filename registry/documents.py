@@ -31,6 +31,7 @@ from mentoring_portal.official import (
 
 from .models import Membership, MenteeProfile, MentoringGroup, MentoringOrder, Organisation, Person, Program
 from .requisites import Signatory, curator_of, head_of, requisites_of, signatory_named, signatory_of_membership
+from .services import mentor_periods
 
 PLAN_PREAMBLE = "В соответствии с Положением о системе наставничества педагогических работников {name}"
 NBSP = "\u00a0"
@@ -236,14 +237,14 @@ def program_context(program: Program) -> dict:
         date=None,
     )
     kinds = ", ".join(group.kind_labels).lower()
-    mentor = group.mentor
     fields = [
-        ("Наставник", f"{mentor.full_name}, {mentor.position.lower()}, {mentor.organisation.short_name}"),
+        *mentors_field(group),
         (
             "Наставляемые" if len(mentees) > 1 else "Наставляемый",
             "; ".join(f"{mentee.full_name}, {mentee.position.lower()}" for mentee in mentees),
         ),
         ("Форма и виды наставничества", f"{group.get_form_display()}; {kinds}" if kinds else group.get_form_display()),
+        *pauses_field(group),
         ("Затруднения, на которые направлена программа", program.difficulties or "—"),
         ("Сильные стороны", program.strengths or "—"),
         ("Цели и задачи", program.goals),
@@ -274,6 +275,37 @@ def activity_row(number: int, activity) -> list[str]:
         done = f"выполнено {activity.done_on:%d.%m.%Y}" + (f": {activity.note}" if activity.note else "")
     due = f"{activity.due_date:%d.%m.%Y}" if activity.due_date else "—"
     return [str(number), activity.title, due, activity.form, activity.responsible, done]
+
+
+def mentors_field(group: MentoringGroup) -> list[tuple[str, str]]:
+    """«Наставник», or «Наставники» with dates and orders, one a line, when the mentor changed."""
+    periods = mentor_periods(group)
+
+    def who(person: Person) -> str:
+        return f"{person.full_name}, {person.position.lower()}, {person.organisation.short_name}"
+
+    if len(periods) == 1:
+        return [("Наставник", who(group.mentor))]
+    lines = []
+    for period in periods:
+        until = f" по {period.ends_on:%d.%m.%Y}" if period.ends_on else ""
+        lines.append(f"{who(period.mentor)}: с {period.starts_on:%d.%m.%Y}{until} (приказ {period.order})")
+    return [("Наставники", "\n".join(lines))]
+
+
+def pauses_field(group: MentoringGroup) -> list[tuple[str, str]]:
+    """The pair's pauses, with their reasons and where they moved the end; nothing when it never paused."""
+    lines = []
+    for pause in group.pauses.all():
+        text = f"с {pause.starts_on:%d.%m.%Y}"
+        if pause.ends_on:
+            text += f" по {pause.ends_on:%d.%m.%Y}"
+        text += f" ({pause.get_reason_display().lower()})"
+        if pause.new_end_date:
+            text += f", окончание перенесено на {pause.new_end_date:%d.%m.%Y}"
+            text += " (предел — один год по Положению)" if pause.limit_reached else ""
+        lines.append(text)
+    return [("Паузы", "\n".join(lines))] if lines else []
 
 
 def program_docx(context: dict) -> bytes:

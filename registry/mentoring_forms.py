@@ -19,6 +19,7 @@ from .models import (
     MentoringKind,
     MentoringOrder,
     Organisation,
+    PauseReason,
     Person,
     ProfileStatus,
     Program,
@@ -210,6 +211,54 @@ class EndForm(forms.Form):
     reason = forms.ChoiceField(label=_("Причина прекращения"), choices=EndReason.choices)
     note = forms.CharField(label=_("Пояснение"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     ended_on = forms.DateField(label=_("Дата прекращения"), widget=DateInput(), initial=timezone.localdate)
+
+
+class PauseForm(forms.Form):
+    """«Поставить на паузу»: from a date, with a reason; the service checks the dates."""
+
+    starts_on = forms.DateField(label=_("На паузе с"), widget=DateInput(), initial=timezone.localdate)
+    reason = forms.ChoiceField(label=_("Причина паузы"), choices=PauseReason.choices)
+    note = forms.CharField(label=_("Пояснение"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_pause_%s")  # beside the other forms of the pair's page
+        super().__init__(*args, **kwargs)
+
+
+class ResumeForm(forms.Form):
+    ends_on = forms.DateField(label=_("Возобновить с"), widget=DateInput(), initial=timezone.localdate)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_resume_%s")
+        super().__init__(*args, **kwargs)
+
+
+class MentorChangeForm(forms.Form):
+    """«Сменить наставника»: who, from when, and the date of their written consent. The present mentor is
+    offered too, so choosing them is told apart from an unknown choice."""
+
+    mentor = PersonChoiceField(label=_("Новый наставник"), queryset=Person.objects.none())
+    starts_on = forms.DateField(label=_("Принимает пару с"), widget=DateInput(), initial=timezone.localdate)
+    consent_date = forms.DateField(
+        label=_("Дата письменного согласия нового наставника"), widget=DateInput(), initial=timezone.localdate
+    )
+
+    def __init__(self, *args, group: MentoringGroup, **kwargs):
+        kwargs.setdefault("auto_id", "id_mentor_change_%s")
+        super().__init__(*args, **kwargs)
+        organisation = group.organisation
+        self.fields["mentor"].queryset = (
+            Person.objects.filter(mentor_profile__isnull=False)
+            .filter(
+                Q(organisation=organisation)
+                | Q(
+                    mentor_profile__open_mentoring=True,
+                    organisation__municipality_id=organisation.municipality_id,
+                )
+            )
+            .select_related("organisation")
+            .order_by("last_name", "first_name", "pk")
+        )
 
 
 class ProgramForm(GuardedForm, forms.ModelForm):

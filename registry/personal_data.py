@@ -36,6 +36,7 @@ from .exporters import terms_text
 from .models import (
     Activity,
     GroupEvent,
+    GroupPause,
     ImportBatch,
     Membership,
     MenteeProfile,
@@ -268,7 +269,7 @@ def _check_withdrawal(person: Person, withdrawn_on) -> None:
         raise ValidationError({"withdrawn_on": _("Дата отзыва согласия не может быть в будущем.")})
     live = MentoringGroup.objects.filter(
         Q(mentor=person) | Q(participations__mentee=person),
-        status__in=[MentoringGroup.Status.DRAFT, MentoringGroup.Status.ACTIVE],
+        status__in=[MentoringGroup.Status.DRAFT, *MentoringGroup.LIVE],
     )
     if live.exists():
         raise ValidationError(
@@ -322,11 +323,16 @@ def _clear_profiles(person: Person) -> set[str]:
 def _scrub_pairs(person: Person, names: set[str]) -> None:
     """Pairs and programs stay; what was typed about the person in them is scrubbed of their names,
     and the mentee's own words about themselves are removed."""
-    groups = MentoringGroup.objects.filter(Q(mentor=person) | Q(participations__mentee=person)).distinct()
+    # A former mentor (a period before a change) is named in the pair's events too.
+    groups = MentoringGroup.objects.filter(
+        Q(mentor=person) | Q(participations__mentee=person) | Q(mentor_periods__mentor=person)
+    ).distinct()
     group_ids = list(groups.values_list("pk", flat=True))
     for queryset in _live_and_past(MentoringGroup, group_ids):
         _scrub_rows(queryset, ("end_note",), names)
     _scrub_rows(GroupEvent.objects.filter(group_id__in=group_ids), ("note",), names)
+    for queryset in _live_and_past(GroupPause, group_id__in=group_ids):
+        _scrub_rows(queryset, ("note",), names)
     program_ids = _programs_and_copies(group_ids)
     for queryset in _live_and_past(Program, program_ids):
         _scrub_rows(queryset, PROGRAM_TEXTS, names)

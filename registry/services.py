@@ -27,9 +27,11 @@ from .access import can_prepare_order, can_sign_for, can_sign_order, can_withdra
 from .models import (
     Activity,
     GroupEvent,
+    GroupPause,
     MenteeProfile,
     MentoringGroup,
     MentoringOrder,
+    MentorPeriod,
     MentorProfile,
     Organisation,
     Participation,
@@ -41,9 +43,9 @@ from .models import (
 
 # --- pairs and groups ---------------------------------------------------------------------
 def active_mentee_counts(mentor_ids: Iterable[int], exclude_group: int | None = None) -> dict[int, int]:
-    """How many mentees each mentor leads now, in one query."""
+    """How many mentees each mentor leads now, in one query; a paused pair keeps its mentor's place."""
     rows = (
-        Participation.objects.filter(group__mentor_id__in=list(mentor_ids), group__status=MentoringGroup.Status.ACTIVE)
+        Participation.objects.filter(group__mentor_id__in=list(mentor_ids), group__status__in=MentoringGroup.LIVE)
         .exclude(group_id=exclude_group)
         .values("group__mentor_id")
         .annotate(count=Count("pk"))
@@ -184,7 +186,7 @@ def check_activation(groups: list[MentoringGroup]) -> None:
     adding: dict[int, int] = {}
     mentee_ids = [p.mentee_id for group in groups for p in group.participations.all()]
     busy = dict(
-        Participation.objects.filter(mentee_id__in=mentee_ids, group__status=MentoringGroup.Status.ACTIVE).values_list(
+        Participation.objects.filter(mentee_id__in=mentee_ids, group__status__in=MentoringGroup.LIVE).values_list(
             "mentee_id", "group__mentor__last_name"
         )
     )
@@ -301,7 +303,8 @@ def order_sign(*, user, order: MentoringOrder, number: str, date: datetime.date,
         raise PermissionDenied
     _check_registration(locked.organisation, number, date)
     groups = list(MentoringGroup.objects.select_for_update().filter(order=locked).order_by("pk"))
-    if not groups:
+    changes = list(MentorPeriod.objects.filter(order=locked).order_by("pk"))
+    if not groups and not changes:
         raise ValidationError(_("В проекте приказа не осталось пар: отзовите его и подготовьте новый."))
     check_activation(groups)
     locked.status = MentoringOrder.Status.SIGNED
@@ -313,6 +316,8 @@ def order_sign(*, user, order: MentoringOrder, number: str, date: datetime.date,
         _transition(group, MentoringGroup.Status.ACTIVE, user, note)
     bulk_update(MentoringGroup, groups, ["status"])
     record_history(MentoringGroup, [group.pk for group in groups], "~", user, note)
+    for change in changes:
+        _mentor_change_apply(change, user=user, note=note)
     from .tasks import order_signed  # the notices: by the worker, once the signature is committed
 
     defer_on_commit(order_signed, order_id=locked.pk)
@@ -348,6 +353,7 @@ def order_withdraw(*, user, order: MentoringOrder) -> None:
         group.order = None
     bulk_update(MentoringGroup, groups, ["order"])
     record_history(MentoringGroup, [group.pk for group in groups], "~", user, _("Проект приказа отозван"))
+    MentorPeriod.objects.filter(order=locked).delete()  # a mentor change asked for in it is withdrawn too
     locked.delete()
 
 
@@ -368,10 +374,11 @@ def group_end_early(*, user, group: MentoringGroup, reason: str, note: str, ende
     if order_id is not None:
         MentoringOrder.objects.select_for_update().filter(pk=order_id).first()
     group = MentoringGroup.objects.select_for_update().get(pk=group.pk)
-    if group.status not in (MentoringGroup.Status.ACTIVE, MentoringGroup.Status.DRAFT):
+    if group.status not in (*MentoringGroup.LIVE, MentoringGroup.Status.DRAFT):
         raise ValidationError(_("Пара уже завершена."))
     if not reason:
         raise ValidationError({"reason": _("Укажите причину прекращения.")})
+    _close_pause(group, ended_on)
     fields = ["status", "end_reason", "end_note", "ended_on"]
     if group.status == MentoringGroup.Status.DRAFT and group.order_id is not None:
         # A draft pair leaves its draft order; the order's version moves on, so a director who opened it
@@ -559,3 +566,256 @@ def program_put_in_bank(*, program: Program) -> Program:
     if program.status != Program.Status.COMPLETED:
         raise ValidationError(_("В банк программ попадают только завершённые программы."))
     return _copy_program(program, start_date=program.start_date, end_date=program.end_date, in_bank=True)
+
+
+# --- a pair over time: pauses and a new mentor ---------------------------------------------------
+def _day(date: datetime.date) -> str:
+    return f"{date:%d.%m.%Y}"
+
+
+def _check_past_date(errors: dict, field_name: str, date: datetime.date, what: str) -> None:
+    if date > timezone.localdate():
+        errors.setdefault(field_name, _("%(what)s не может быть в будущем.") % {"what": what})
+
+
+@transaction.atomic
+def group_pause(*, user, group: MentoringGroup, starts_on: datetime.date, reason: str, note: str = "") -> GroupPause:
+    """The pair pauses from ``starts_on`` (a long absence): it keeps its mentor, program and place, and
+    is no longer counted as active. Its end moves when it resumes (``group_resume``)."""
+    group = MentoringGroup.objects.select_for_update().get(pk=group.pk)
+    if group.status != MentoringGroup.Status.ACTIVE:
+        raise ValidationError(_("Поставить на паузу можно только действующую пару."))
+    errors: dict[str, str] = {}
+    last = group.pauses.exclude(ends_on=None).order_by("-ends_on").first()
+    if starts_on < group.start_date:
+        errors["starts_on"] = _("Пауза не может начаться раньше начала наставничества (%(date)s).") % {
+            "date": _day(group.start_date)
+        }
+    elif last is not None and starts_on < last.ends_on:
+        errors["starts_on"] = _("Пауза не может начаться раньше, чем пара вернулась с прошлой паузы (%(date)s).") % {
+            "date": _day(last.ends_on)
+        }
+    _check_past_date(errors, "starts_on", starts_on, _("Начало паузы"))
+    if not reason:
+        errors["reason"] = _("Укажите причину паузы.")
+    if errors:
+        raise ValidationError(errors)
+    pause = GroupPause.objects.create(group=group, starts_on=starts_on, reason=reason, note=note, created_by=user)
+    event_note = _("Пауза с %(date)s: %(reason)s") % {"date": _day(starts_on), "reason": pause.get_reason_display()}
+    _transition(group, MentoringGroup.Status.PAUSED, user, f"{event_note}. {note}".strip() if note else event_note)
+    group.save(update_fields=["status"])
+    return pause
+
+
+def extended_end(end: datetime.date, shift: relativedelta, limit: datetime.date) -> tuple[datetime.date, bool]:
+    """``end`` moved by ``shift``, but not past ``limit`` (never earlier than ``end`` itself); and whether
+    the limit stopped it."""
+    moved = end + shift
+    if moved <= limit:
+        return moved, False
+    return max(end, limit), True
+
+
+def program_limit(program: Program) -> datetime.date | None:
+    """The latest end the Положение allows a program: one year from its start."""
+    return add_months(program.start_date, Program.MAX_MONTHS) if program.start_date else None
+
+
+@transaction.atomic
+def group_resume(*, user, group: MentoringGroup, ends_on: datetime.date) -> GroupPause:
+    """The pair resumes on ``ends_on``. The program's end, its activities not done yet and the pair's
+    planned end move by the pause's length (months and days, as people count), each stopping at a year
+    from its start (Положение: a program lasts up to one year); the pause records where the end came to
+    and whether the limit stopped it."""
+    group = MentoringGroup.objects.select_for_update().get(pk=group.pk)
+    if group.status != MentoringGroup.Status.PAUSED:
+        raise ValidationError(_("Возобновить можно только пару на паузе."))
+    pause = group.pauses.get(ends_on=None)
+    errors: dict[str, str] = {}
+    if ends_on < pause.starts_on:
+        errors["ends_on"] = _("Пару нельзя возобновить раньше начала паузы (%(date)s).") % {
+            "date": _day(pause.starts_on)
+        }
+    _check_past_date(errors, "ends_on", ends_on, _("Дата возобновления"))
+    if errors:
+        raise ValidationError(errors)
+    shift = relativedelta(ends_on, pause.starts_on)
+    limit = add_months(group.start_date, Program.MAX_MONTHS)
+    group.planned_end_date, pause.limit_reached = extended_end(group.planned_end_date, shift, limit)
+    pause.new_end_date = group.planned_end_date
+    program = Program.objects.select_for_update().filter(group=group).first()
+    if program is not None and program.end_date and program.start_date:
+        program.end_date, capped = extended_end(program.end_date, shift, program_limit(program))
+        pause.limit_reached = pause.limit_reached or capped
+        pause.new_end_date = program.end_date
+        program.save(update_fields=["end_date"])
+        _shift_activities(program, pause.starts_on, shift)
+    pause.ends_on = ends_on
+    pause.save()
+    _transition(group, MentoringGroup.Status.ACTIVE, user, resumed_note(pause))
+    group.save(update_fields=["status", "planned_end_date"])
+    return pause
+
+
+def resumed_note(pause: GroupPause) -> str:
+    """What the page and the history say about a resumed pause, the limit included when it was reached."""
+    note = _("Возобновлена с %(date)s, окончание перенесено на %(end)s") % {
+        "date": _day(pause.ends_on),
+        "end": _day(pause.new_end_date),
+    }
+    if pause.limit_reached:
+        note += _(" — не на всю длину паузы: по Положению программа наставничества длится не больше одного года")
+    return note + "."
+
+
+def _shift_activities(program: Program, since: datetime.date, shift: relativedelta) -> None:
+    """Activities not done, due from the pause on, move with the pause; none past the program's new end."""
+    activities = list(program.activities.filter(done_on=None, due_date__gte=since))
+    for activity in activities:
+        activity.due_date = min(activity.due_date + shift, program.end_date)
+    bulk_update(Activity, activities, ["due_date"])
+    record_history(Activity, [activity.pk for activity in activities], "~", reason=_("Пауза"))
+
+
+def _close_pause(group: MentoringGroup, on: datetime.date) -> None:
+    """A pair ended while paused: its pause ends with it."""
+    pause = group.pauses.filter(ends_on=None).first()
+    if pause is not None:
+        pause.ends_on = max(on, pause.starts_on)
+        pause.save(update_fields=["ends_on"])
+
+
+def current_mentor_since(group: MentoringGroup, *, change: MentorPeriod | None = None) -> datetime.date:
+    """When the pair's present mentor took it: their signed period's start, else the pair's own start
+    (``change``, being signed, is not theirs)."""
+    periods = MentorPeriod.objects.signed().filter(group=group, ends_on=None)
+    if change is not None:
+        periods = periods.exclude(pk=change.pk)
+    period = periods.order_by("-starts_on").first()
+    return period.starts_on if period else group.start_date
+
+
+def _new_mentor_problems(group: MentoringGroup, mentor: Person) -> list[str]:
+    """The rules a pair's mentor answers (``_mentor_problems``), not the present one, not a mentee, and
+    a free place for all the pair's mentees."""
+    if mentor.pk == group.mentor_id:
+        return [_("%(name)s уже наставник этой пары: выберите другого.") % {"name": mentor.full_name}]
+    problems = _mentor_problems(group.organisation, mentor)
+    if group.participations.filter(mentee=mentor).exists():
+        problems.append(_("Наставляемый пары не может стать её наставником."))
+    profile = MentorProfile.objects.filter(person=mentor).first()
+    if profile is not None:
+        busy = active_mentee_counts([mentor.pk]).get(mentor.pk, 0)
+        size = group.participations.count()
+        if busy + size > profile.capacity:
+            problems.append(
+                _(
+                    "У наставника %(name)s нет свободного места: он ведёт %(busy)s из %(capacity)s "
+                    "наставляемых, а пара добавит ещё %(size)s."
+                )
+                % {"name": mentor.full_name, "busy": busy, "capacity": profile.capacity, "size": size}
+            )
+    return problems
+
+
+def _mentor_change_date_problems(
+    group: MentoringGroup, starts_on: datetime.date, change: MentorPeriod | None = None
+) -> list[str]:
+    since = current_mentor_since(group, change=change)
+    if starts_on < group.start_date:
+        return [_("Смена не может быть раньше начала наставничества (%(date)s).") % {"date": _day(group.start_date)}]
+    if starts_on <= since:
+        return [_("Новый наставник принимает пару позже нынешнего: после %(date)s.") % {"date": _day(since)}]
+    if starts_on >= group.planned_end_date:
+        return [
+            _("Смена должна быть раньше окончания наставничества (%(date)s).") % {"date": _day(group.planned_end_date)}
+        ]
+    if starts_on > timezone.localdate():
+        return [_("Дата смены не может быть в будущем.")]
+    return []
+
+
+@transaction.atomic
+def group_mentor_change(
+    *, user, group: MentoringGroup, mentor: Person, starts_on: datetime.date, consent_date: datetime.date
+) -> MentoringOrder:
+    """Ask for a new mentor of a live pair from ``starts_on``: a draft order carrying the new mentor's
+    period. Nothing about the pair changes until the director signs it (``order_sign``): then the new
+    mentor takes the pair, its program with its activities and marks, and the old mentor's place is freed."""
+    group = MentoringGroup.objects.select_for_update().select_related("organisation").get(pk=group.pk)
+    if group.status not in MentoringGroup.LIVE:
+        raise ValidationError(_("Сменить наставника можно только у действующей пары или пары на паузе."))
+    pending = MentorPeriod.objects.pending().filter(group=group).select_related("order").first()
+    if pending is not None:
+        raise ValidationError(
+            _("Смена наставника этой пары уже ждёт подписи руководителя: %(order)s.") % {"order": pending.order}
+        )
+    errors = {
+        "mentor": _new_mentor_problems(group, mentor),
+        "starts_on": _mentor_change_date_problems(group, starts_on),
+        "consent_date": [_("Дата согласия не может быть в будущем.")] if consent_date > timezone.localdate() else [],
+    }
+    errors = {key: value for key, value in errors.items() if value}
+    if errors:
+        raise ValidationError(errors)
+    order = MentoringOrder.objects.create(
+        organisation=group.organisation, status=MentoringOrder.Status.DRAFT, prepared_by=user
+    )
+    MentorPeriod.objects.create(
+        group=group, mentor=mentor, starts_on=starts_on, order=order, consent_date=consent_date, created_by=user
+    )
+    GroupEvent.objects.create(
+        group=group,
+        to_status=group.status,
+        user=user,
+        note=_("Проект приказа о смене наставника: %(old)s → %(new)s с %(date)s")
+        % {"old": group.mentor.short_name, "new": mentor.short_name, "date": _day(starts_on)},
+    )
+    return order
+
+
+def _mentor_change_apply(change: MentorPeriod, *, user, note: str) -> None:
+    """The signed change: the old mentor's period closes the day before (the first change writes it, from
+    the pair's start under its own order), the new one's opens, and the pair takes the new mentor."""
+    group = MentoringGroup.objects.select_for_update().select_related("organisation", "mentor").get(pk=change.group_id)
+    mentor = Person.objects.select_related("organisation").get(pk=change.mentor_id)
+    if group.status not in MentoringGroup.LIVE:
+        raise ValidationError(
+            _("Пара с наставником %(name)s уже завершена: наставника не сменить.") % {"name": group.mentor.short_name}
+        )
+    problems = _new_mentor_problems(group, mentor) + _mentor_change_date_problems(group, change.starts_on, change)
+    if problems:
+        raise ValidationError(problems)
+    day_before = change.starts_on - datetime.timedelta(days=1)
+    periods = MentorPeriod.objects.signed().filter(group=group).exclude(pk=change.pk)
+    if periods.exists():
+        for period in periods.filter(ends_on=None):
+            period.ends_on = day_before
+            period.save(update_fields=["ends_on"])
+    else:
+        MentorPeriod.objects.create(
+            group=group,
+            mentor_id=group.mentor_id,
+            starts_on=group.start_date,
+            ends_on=day_before,
+            order_id=group.order_id,
+            consent_date=group.mentor_consent_date,
+        )
+    GroupEvent.objects.create(
+        group=group,
+        to_status=group.status,
+        user=user,
+        note=_("Смена наставника: %(old)s → %(new)s с %(date)s. %(order)s")
+        % {"old": group.mentor.short_name, "new": mentor.short_name, "date": _day(change.starts_on), "order": note},
+    )
+    group.mentor, group.mentor_consent_date = mentor, change.consent_date
+    group.save(update_fields=["mentor", "mentor_consent_date"])
+
+
+def mentor_periods(group: MentoringGroup) -> list[MentorPeriod]:
+    """Every mentor the pair had, with dates and orders; one unsaved period (the pair's own) if it never changed."""
+    periods = list(MentorPeriod.objects.signed().filter(group=group).select_related("mentor__organisation", "order"))
+    if periods:
+        return periods
+    end = group.ended_on if group.status not in (*MentoringGroup.LIVE, MentoringGroup.Status.DRAFT) else None
+    return [MentorPeriod(group=group, mentor=group.mentor, starts_on=group.start_date, ends_on=end, order=group.order)]

@@ -97,6 +97,10 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:group_detail": ("group", [302, 200, 200, 200, 200, 200, 200, 404, 404, 200]),
     "registry:group_consents": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     "registry:group_end": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    # A pair over time: POST only, checked below and in tests/registry/test_pair_over_time.py.
+    "registry:group_pause": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:group_resume": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
+    "registry:group_mentor_change": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
     # The pair already has a program: its managers are sent to it.
     "registry:program_create": ("group", [302, 403, 403, 302, 302, 403, 403, 404, 404, 302]),
     "registry:program_from_bank": ("group", [302, 405, 405, 405, 405, 405, 405, 405, 405, 405]),
@@ -317,6 +321,18 @@ POST_MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "registry:organisation_import_confirm": ("organisations_batch", {"anonymous": 302, "head": 404, "director": 403}),
     "registry:group_consents": ("group", {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 403}),
     "registry:group_end": ("group", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
+    "registry:group_pause": (
+        "group",
+        {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 403, "mentee": 403, "coordinator": 403},
+    ),
+    "registry:group_resume": (
+        "group",
+        {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 403, "mentee": 403, "coordinator": 403},
+    ),
+    "registry:group_mentor_change": (
+        "group",
+        {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 403, "mentee": 403, "coordinator": 403},
+    ),
     "registry:program_from_bank": ("group", {"anonymous": 302, "director2": 404, "curator2": 404}),
     "registry:program_result": ("program", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
     # The mentee's self-assessment: not the mentor's, not the curator's.

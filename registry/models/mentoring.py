@@ -210,9 +210,13 @@ class MentoringGroupQuerySet(models.QuerySet):
     def active(self) -> MentoringGroupQuerySet:
         return self.filter(status=MentoringGroup.Status.ACTIVE)
 
+    def live(self) -> MentoringGroupQuerySet:
+        """Fixed by an order and not ended: active or paused."""
+        return self.filter(status__in=MentoringGroup.LIVE)
+
     def without_program(self) -> MentoringGroupQuerySet:
         """Pairs and groups not ended that have no personalised program yet."""
-        return self.filter(status__in=[MentoringGroup.Status.DRAFT, MentoringGroup.Status.ACTIVE], program__isnull=True)
+        return self.filter(status__in=[MentoringGroup.Status.DRAFT, *MentoringGroup.LIVE], program__isnull=True)
 
 
 class MentoringGroup(Versioned):
@@ -221,8 +225,13 @@ class MentoringGroup(Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Черновик")
         ACTIVE = "active", _("Действует")
+        PAUSED = "paused", _("На паузе")
         COMPLETED = "completed", _("Завершена")
         ENDED_EARLY = "ended_early", _("Прекращена досрочно")
+
+    # Fixed by an order and not ended. A paused pair keeps its mentor's place and its mentees (they come
+    # back to it), but is not «действующая» in the indicators.
+    LIVE = (Status.ACTIVE, Status.PAUSED)
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="mentoring_groups", verbose_name=_("организация")
@@ -271,7 +280,7 @@ class MentoringGroup(Versioned):
                 violation_error_message=_("Дата окончания должна быть позже даты начала."),
             ),
             models.CheckConstraint(
-                condition=~Q(status="active") | Q(order__isnull=False),
+                condition=~Q(status__in=["active", "paused"]) | Q(order__isnull=False),
                 name="active_group_has_order",
                 violation_error_message=_("Пара становится действующей только по приказу."),
             ),
@@ -330,6 +339,110 @@ class GroupEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class PauseReason(models.TextChoices):
+    """Long absences a pair waits out instead of ending (Положение: «длительное отсутствие»)."""
+
+    MATERNITY = "maternity", _("Отпуск по беременности и родам, по уходу за ребёнком")
+    SICK_LEAVE = "sick_leave", _("Длительная болезнь")
+    LONG_COURSE = "long_course", _("Длительные курсы или обучение")
+    OTHER = "other", _("Другая причина")
+
+
+class GroupPause(models.Model):
+    """A pause of a pair or group: from a date, with a reason, until it resumes.
+
+    On resuming, the program's end and the pair's planned end move by the pause's length, as far as the
+    Положение's year allows; ``new_end_date`` and ``limit_reached`` keep what happened, for the page.
+    """
+
+    group = models.ForeignKey(MentoringGroup, on_delete=models.CASCADE, related_name="pauses")
+    starts_on = models.DateField(_("на паузе с"))
+    ends_on = models.DateField(_("возобновлена"), null=True, blank=True)
+    reason = models.CharField(_("причина паузы"), max_length=20, choices=PauseReason.choices)
+    note = models.TextField(_("пояснение"), blank=True)
+    new_end_date = models.DateField(_("окончание перенесено на"), null=True, blank=True)
+    limit_reached = models.BooleanField(_("упёрлось в предел года"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name = _("пауза пары или группы")
+        verbose_name_plural = _("паузы пар и групп")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="pause_resumes_after_start",
+                violation_error_message=_("Возобновить можно не раньше начала паузы."),
+            ),
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=Q(ends_on__isnull=True),
+                name="one_open_pause_per_group",
+                violation_error_message=_("Пара уже на паузе."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.starts_on:%d.%m.%Y}"
+
+
+class MentorPeriodQuerySet(models.QuerySet):
+    def signed(self) -> MentorPeriodQuerySet:
+        return self.filter(order__status=MentoringOrder.Status.SIGNED)
+
+    def pending(self) -> MentorPeriodQuerySet:
+        """Mentor changes in a draft order, waiting for the director's signature."""
+        return self.filter(order__status=MentoringOrder.Status.DRAFT)
+
+
+class MentorPeriod(models.Model):
+    """Who mentored a pair or group, from when to when, by which order.
+
+    A new mentor is asked for as a period in a draft order (``group_mentor_change``); the director's
+    signature makes it the pair's mentor (``order_sign``). The first change also writes the first
+    mentor's period, from the pair's start under its own order, so a pair whose mentor never changed has
+    no periods at all: its mentor and dates are the pair's own.
+    """
+
+    group = models.ForeignKey(MentoringGroup, on_delete=models.CASCADE, related_name="mentor_periods")
+    mentor = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="mentor_periods", verbose_name=_("наставник")
+    )
+    starts_on = models.DateField(_("с"))
+    ends_on = models.DateField(_("по"), null=True, blank=True)
+    order = models.ForeignKey(
+        MentoringOrder, on_delete=models.PROTECT, related_name="mentor_periods", verbose_name=_("приказ")
+    )
+    consent_date = models.DateField(_("дата согласия наставника"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = MentorPeriodQuerySet.as_manager()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name = _("период работы наставника")
+        verbose_name_plural = _("периоды работы наставников")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="mentor_period_ends_after_start",
+                violation_error_message=_("Период наставника не может закончиться раньше, чем начался."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        until = f" по {self.ends_on:%d.%m.%Y}" if self.ends_on else ""
+        return f"{self.mentor.short_name}: с {self.starts_on:%d.%m.%Y}{until}"
 
 
 class ProgramQuerySet(models.QuerySet):

@@ -254,11 +254,11 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(consent_date__isnull=False)
 
     def without_mentor(self) -> PersonQuerySet:
-        """Active mentees who are in no active pair or group."""
+        """Active mentees who are in no active pair or group; a paused pair keeps its mentee's mentor."""
         from .banks import ProfileStatus
         from .mentoring import MentoringGroup, Participation
 
-        in_pair = Participation.objects.filter(mentee=OuterRef("pk"), group__status=MentoringGroup.Status.ACTIVE)
+        in_pair = Participation.objects.filter(mentee=OuterRef("pk"), group__status__in=MentoringGroup.LIVE)
         return self.filter(mentee_profile__status=ProfileStatus.ACTIVE).filter(~Exists(in_pair))
 
 

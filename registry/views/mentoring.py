@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -42,10 +42,13 @@ from ..mentoring_forms import (
     EndForm,
     FromBankForm,
     GroupForm,
+    MentorChangeForm,
     OrderForm,
     OrderSignForm,
+    PauseForm,
     ProgramForm,
     ProgramResultForm,
+    ResumeForm,
     SelfAssessmentForm,
 )
 from ..models import (
@@ -61,15 +64,21 @@ from ..services import (
     group_complete,
     group_create,
     group_end_early,
+    group_mentor_change,
+    group_pause,
     group_record_consents,
+    group_resume,
+    mentor_periods,
     order_issue,
     order_prepare,
     order_sign,
     order_withdraw,
     program_copy_from_bank,
+    program_limit,
     program_put_in_bank,
     program_save,
     propose_mentors,
+    resumed_note,
 )
 from .people import _page
 
@@ -154,7 +163,11 @@ def group_create_view(request):
 
 
 def group_detail(request, pk: int):
-    group = get_group_for(request.user, pk)
+    return _group_page(request, get_group_for(request.user, pk))
+
+
+def _group_page(request, group: MentoringGroup, **forms):
+    """The pair's page; ``forms`` are refused ones shown again with their messages (``status`` 200)."""
     participations = group.participations.select_related("mentee")
     program = Program.objects.filter(group=group).first()
     return render(
@@ -170,8 +183,75 @@ def group_detail(request, pk: int):
             "end_form": EndForm(),
             "bank_form": FromBankForm(organisation=group.organisation),
             "history": group_log(group),
+            **_over_time(group, program),
+            **forms,
         },
     )
+
+
+def _over_time(group: MentoringGroup, program: Program | None) -> dict:
+    """The pair's mentors with dates, its pauses, a mentor change waiting for signature, and its forms."""
+    pauses = list(group.pauses.all())
+    for pause in pauses:
+        pause.summary = resumed_note(pause) if pause.ends_on else ""
+    return {
+        "mentor_periods": mentor_periods(group),
+        "pauses": pauses,
+        "pending_change": group.mentor_periods.pending().select_related("mentor", "order").first(),
+        "end_limit": program_limit(program) if program else None,
+        "pause_form": PauseForm(),
+        "resume_form": ResumeForm(),
+        "mentor_form": MentorChangeForm(group=group),
+    }
+
+
+def _group_write(request, pk: int, form_class, name: str, service, *, with_group: bool = False):
+    """A POST of one of the pair's forms: ``(result, None)`` from the service, or ``(None, the page again)``
+    with the messages next to the fields; the service writes all or nothing."""
+    group = get_group_for(request.user, pk, write=True)
+    form = form_class(request.POST, **({"group": group} if with_group else {}))
+    if form.is_valid():
+        try:
+            return service(user=request.user, group=group, **form.cleaned_data), None
+        except ValidationError as error:
+            form.add_error(None, error)
+    return None, _group_page(request, group, **{name: form})
+
+
+@require_POST
+def group_pause_view(request, pk: int):
+    """«Поставить на паузу»: the curator or director, from a date, with a reason."""
+    pause, refused = _group_write(request, pk, PauseForm, "pause_form", group_pause)
+    if refused:
+        return refused
+    messages.success(request, _("Пара поставлена на паузу с %(date)s.") % {"date": f"{pause.starts_on:%d.%m.%Y}"})
+    return redirect(pause.group)
+
+
+@require_POST
+def group_resume_view(request, pk: int):
+    """«Возобновить»: the end moves by the pause's length; the message says when the year's limit stopped it."""
+    pause, refused = _group_write(request, pk, ResumeForm, "resume_form", group_resume)
+    if refused:
+        return refused
+    (messages.warning if pause.limit_reached else messages.success)(request, resumed_note(pause))
+    return redirect(pause.group)
+
+
+@require_POST
+def group_mentor_change_view(request, pk: int):
+    """«Сменить наставника»: a draft order for the director; the pair changes when it is signed."""
+    order, refused = _group_write(request, pk, MentorChangeForm, "mentor_form", group_mentor_change, with_group=True)
+    if refused:
+        return refused
+    messages.success(
+        request,
+        _(
+            "Проект приказа о смене наставника подготовлен: новый наставник примет пару, "
+            "когда руководитель подпишет приказ."
+        ),
+    )
+    return redirect(order)
 
 
 @require_POST
@@ -288,6 +368,10 @@ def _order_page(request, order: MentoringOrder, sign_form: OrderSignForm | None 
             "groups": groups,
             "sign_form": sign_form if can_sign else None,
             "can_withdraw": can_withdraw_order(request.user, order),
+            # Mentor changes the order fixes; not the first mentor's period, which is under the pair's own order.
+            "mentor_changes": order.mentor_periods.exclude(order=F("group__order"))
+            .select_related("mentor")
+            .prefetch_related("group__participations__mentee"),
         },
     )
 
