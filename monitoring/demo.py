@@ -105,8 +105,12 @@ def build_demo_monitoring(municipality: Municipality) -> bool:
     if concluded is None:
         concluded = build_concluded_period(municipality, today)
         added = True
-    if not periods.exclude(pk=concluded.pk).exists():
+    if not periods.filter(ends_on__gt=concluded.ends_on).exists():
         build_open_period(municipality, today)
+        added = True
+    if not periods.filter(ends_on__lt=concluded.starts_on).exists():
+        # Last academic year's period, so this year's analytical report has figures to compare with.
+        build_concluded_period(municipality, today, months_ago=CONCLUDED_MONTHS_AGO + 12, questionnaire=False)
         added = True
     return added
 
@@ -125,9 +129,11 @@ def build_open_period(municipality: Municipality, today: datetime.date) -> Monit
     return period
 
 
-def build_concluded_period(municipality: Municipality, today: datetime.date) -> MonitoringPeriod:
+def build_concluded_period(
+    municipality: Municipality, today: datetime.date, *, months_ago: int = CONCLUDED_MONTHS_AGO, questionnaire=True
+) -> MonitoringPeriod:
     """A past period: every organisation submitted, the questionnaire answered and closed, conclusions written."""
-    reported = today - relativedelta(months=CONCLUDED_MONTHS_AGO)
+    reported = today - relativedelta(months=months_ago)
     ends_on = reported.replace(day=calendar.monthrange(reported.year, reported.month)[1])
     period = MonitoringPeriod.objects.create(
         municipality=municipality,
@@ -137,10 +143,11 @@ def build_concluded_period(municipality: Municipality, today: datetime.date) -> 
         deadline=ends_on + datetime.timedelta(days=15),
         created_by=_coordinator(),
     )
-    questionnaire = questionnaire_create_default(municipality=municipality, period=period)
-    answer_questionnaire(questionnaire, random.Random(f"анкета {period.title}"))
-    questionnaire.is_active = False
-    questionnaire.save(update_fields=["is_active"])
+    if questionnaire:
+        answered = questionnaire_create_default(municipality=municipality, period=period)
+        answer_questionnaire(answered, random.Random(f"анкета {period.title}"))
+        answered.is_active = False
+        answered.save(update_fields=["is_active"])
     submit_reports(period)
     period.conclusions = conclusions(period)
     period.proposals = PROPOSALS

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from mentoring_portal import word
 from mentoring_portal.documents import PDF, html_to_pdf, render_parts
 from mentoring_portal.exporters import XLSX, Exporter, XlsxSheet, save
+from registry.years import previous_year, year_of
 
 from .charts import bar_chart
 from .indicators import INDICATORS, breakdowns, format_value, values_of
@@ -67,7 +68,59 @@ def period_questionnaires(period: MonitoringPeriod) -> list[dict]:
     ]
 
 
-def report_context(data: PeriodData, heading: dict, texts: dict | None = None, questionnaires=()) -> dict:
+def format_change(value, before, unit: str) -> str:
+    """«+5,2 п. п.» for a share, «+12» or «−3» for a count, «0» for none; «—» when either is missing."""
+    if value is None or before is None:
+        return "—"
+    change = value - before
+    if unit == "%":
+        text = f"{abs(change):.1f}".replace(".", ",")
+        sign = "+" if change > 0.05 else "−" if change < -0.05 else ""
+        return f"{sign}{text} п. п." if sign else "0,0 п. п."
+    sign = "+" if change > 0 else "−" if change < 0 else ""
+    return f"{sign}{abs(change):g}"
+
+
+def previous_period(period: MonitoringPeriod) -> MonitoringPeriod | None:
+    """Last academic year's period of the same municipality (the newest one with submitted reports)."""
+    this_year = year_of(period.municipality, period.ends_on, create=False)
+    last = previous_year(this_year, create=False)
+    return (
+        MonitoringPeriod.objects.filter(
+            municipality_id=period.municipality_id,
+            ends_on__gte=last.starts_on,
+            ends_on__lte=last.ends_on,
+            reports__status=SchoolReport.Status.SUBMITTED,
+        )
+        .distinct()
+        .order_by("-ends_on", "-pk")
+        .first()
+    )
+
+
+def comparison(period: MonitoringPeriod) -> dict | None:
+    """Last year's values of the indicators, by code, with the period they come from."""
+    before = previous_period(period)
+    if before is None:
+        return None
+    values = {row["indicator"].code: row["value"] for row in values_of(period_data(before).total)}
+    return {"title": before.title, "values": values}
+
+
+def with_comparison(summary: list[dict], previous: dict | None) -> list[dict]:
+    if previous is None:
+        return summary
+    for row in summary:
+        indicator = row["indicator"]
+        before = previous["values"].get(indicator.code)
+        row["previous_text"] = format_value(before, indicator.unit)
+        row["change"] = format_change(row["value"], before, indicator.unit)
+    return summary
+
+
+def report_context(
+    data: PeriodData, heading: dict, texts: dict | None = None, questionnaires=(), previous: dict | None = None
+) -> dict:
     totals = breakdowns(data.total)
     groups: dict[str, list] = {}
     for row in data.rows:
@@ -85,9 +138,11 @@ def report_context(data: PeriodData, heading: dict, texts: dict | None = None, q
     return {
         "heading": heading,
         "today": timezone.localdate(),
-        "summary": [
-            {**row, "text": format_value(row["value"], row["indicator"].unit)} for row in values_of(data.total)
-        ],
+        "summary": with_comparison(
+            [{**row, "text": format_value(row["value"], row["indicator"].unit)} for row in values_of(data.total)],
+            previous,
+        ),
+        "previous": previous,
         "has_data": bool(data.rows),
         "tables": sorted(groups.items()),
         "columns": [title for _code, title in TABLE_COLUMNS],
@@ -121,10 +176,12 @@ class AnalyticalReport(Exporter):
 
     def render(self, source, heading=None, texts=None, questionnaires=(), *, format: str = "pdf"):
         check_format(format)
+        previous = None
         if isinstance(source, MonitoringPeriod):
             texts = {"conclusions": source.conclusions, "proposals": source.proposals}
+            previous = comparison(source)
             source, heading, questionnaires = period_data(source), heading_for(source), period_questionnaires(source)
-        context = report_context(source, heading, texts, questionnaires)
+        context = report_context(source, heading, texts, questionnaires, previous)
         filename = f"Аналитическая справка {heading['title']}"
         if format == "docx":
             return f"{filename}.docx", word.DOCX, analytical_docx(context)
@@ -220,16 +277,40 @@ def no_data_text(missing: list) -> str:
 
 def analytical_docx_figures(document, context: dict) -> None:
     word.heading(document, "1. Показатели и целевые значения", level=1)
-    word.table(
-        document,
-        ["Показатель", "Значение", "Целевое значение", "Как считается"],
-        [
-            [row["indicator"].name, row["text"], row["indicator"].target_text or "—", row["indicator"].formula]
-            for row in context["summary"]
-        ],
-        widths=[95, 30, 45, 87],
-        size=10,
-    )
+    if context["previous"]:
+        word.table(
+            document,
+            [
+                "Показатель",
+                "Значение",
+                f"Прошлый год ({context['previous']['title']})",
+                "Изменение",
+                "Целевое значение",
+            ],
+            [
+                [
+                    row["indicator"].name,
+                    row["text"],
+                    row["previous_text"],
+                    row["change"],
+                    row["indicator"].target_text or "—",
+                ]
+                for row in context["summary"]
+            ],
+            widths=[95, 30, 45, 32, 55],
+            size=10,
+        )
+    else:
+        word.table(
+            document,
+            ["Показатель", "Значение", "Целевое значение", "Как считается"],
+            [
+                [row["indicator"].name, row["text"], row["indicator"].target_text or "—", row["indicator"].formula]
+                for row in context["summary"]
+            ],
+            widths=[95, 30, 45, 87],
+            size=10,
+        )
     missing = f"; не сдали: {len(context['missing'])}" if context["missing"] else ""
     word.paragraph(document, f"Сдали отчёт организаций: {context['submitted']}{missing}.")
     word.heading(document, "2. Формы и виды наставничества", level=1)

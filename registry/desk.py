@@ -273,7 +273,9 @@ def registry_desk(desk: Desk) -> None:
 def mentor_panel(desk: Desk, block: Block) -> None:
     """Each mentee with their program's progress, and the next activities to mark as done right here."""
     groups = list(
-        MentoringGroup.objects.filter(mentor_id=block.person_id, status=MentoringGroup.Status.ACTIVE)
+        MentoringGroup.objects.filter(
+            mentor_id=block.person_id, status__in=[MentoringGroup.Status.ACTIVE, MentoringGroup.Status.PAUSED]
+        )
         .select_related("program", "organisation")
         .prefetch_related(Prefetch("participations", queryset=Participation.objects.select_related("mentee")))
         .annotate(
@@ -301,7 +303,7 @@ def mentee_panel(desk: Desk, block: Block) -> None:
     participations = list(
         Participation.objects.filter(
             mentee_id=block.person_id,
-            group__status__in=[MentoringGroup.Status.ACTIVE, MentoringGroup.Status.DRAFT],
+            group__status__in=[MentoringGroup.Status.ACTIVE, MentoringGroup.Status.PAUSED, MentoringGroup.Status.DRAFT],
         )
         .select_related("group__mentor", "group__program", "group__organisation")
         .prefetch_related("group__program__activities")

@@ -24,7 +24,12 @@ pytestmark = pytest.mark.django_db
 
 
 def concluded_period(demo) -> MonitoringPeriod:
-    return MonitoringPeriod.objects.get(municipality=demo["school1"].municipality, deadline__lt=timezone.localdate())
+    # The newest of the concluded ones (the one before it is last academic year's, for the comparison).
+    return (
+        MonitoringPeriod.objects.filter(municipality=demo["school1"].municipality, deadline__lt=timezone.localdate())
+        .order_by("-ends_on")
+        .first()
+    )
 
 
 def pdf_text(response) -> str:
@@ -65,7 +70,7 @@ def test_the_concluded_period_has_every_organisations_report_frozen_by_the_submi
 
 def test_the_open_period_stays_the_newest_so_the_curators_report_is_due(demo):
     periods = MonitoringPeriod.objects.filter(municipality=demo["school1"].municipality)
-    assert periods.count() == 2
+    assert periods.count() == 3  # last academic year's, the concluded one, the open one
     newest = periods.first()
     assert newest.deadline >= timezone.localdate() > concluded_period(demo).deadline
     assert not newest.reports.filter(status=SchoolReport.Status.SUBMITTED).exists()
@@ -138,3 +143,21 @@ def test_loading_the_demo_again_changes_nothing(demo):
     assert "Demo data already present; nothing loaded." in out.getvalue()
     after = data_fingerprint()
     assert after == before, f"changed: {sorted(table for table in before if after.get(table) != before[table])}"
+
+
+def test_the_concluded_report_compares_with_last_academic_years_period(client, demo):
+    import io
+
+    import docx
+
+    client.force_login(demo["users"]["coordinator"])
+    period = concluded_period(demo)
+    earlier = MonitoringPeriod.objects.filter(municipality=period.municipality, ends_on__lt=period.starts_on).get()
+    document = docx.Document(io.BytesIO(downloaded(client.get(reverse("monitoring:period_docx", args=[period.pk])))))
+    header = [cell.text for cell in document.tables[0].rows[0].cells]
+    assert header[2] == f"Прошлый год ({earlier.title})"
+    changes = [row.cells[3].text for row in document.tables[0].rows[1:]]
+    assert any(change.endswith("п. п.") for change in changes)
+    assert all(change for change in changes)
+    text = pdf_text(client.get(reverse("monitoring:period_pdf", args=[period.pk])))
+    assert "Прошлый год" in text and "Изменение" in text

@@ -336,7 +336,7 @@ def test_people_pairs_orders_and_programs_escape_what_was_typed(client, demo):
         client,
         group.get_absolute_url(),
         {"action": "end", "note": QUOTE, "ended_on": iso(today())},
-        field="reason",
+        field="ended_on",  # the pause form has a «reason» too
     )
     group.refresh_from_db()
     assert (group.status, group.end_note) == (MentoringGroup.Status.ENDED_EARLY, QUOTE)

@@ -12,12 +12,14 @@ import pdfplumber
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from monitoring.indicators import empty_figures
 from monitoring.models import MonitoringPeriod, SchoolReport
-from monitoring.reports import AnalyticalReport, SchoolReportDocument
+from monitoring.reports import AnalyticalReport, SchoolReportDocument, format_change
 from monitoring.services import report_submit
 from registry.models import Role
+from registry.years import year_of
 from tests.factories import MunicipalityFactory, OrganisationFactory, PersonFactory, make_user
 from tests.utils import downloaded
 
@@ -281,3 +283,40 @@ def test_the_curator_downloads_the_school_report_in_word_and_another_school_gets
     other = OrganisationFactory(municipality=school_report["municipality"])
     client.force_login(make_user(Role.CURATOR, other))
     assert client.get(url).status_code == 404
+
+
+def test_the_report_puts_last_years_figures_beside_this_years_with_the_change(db):
+    """A period of last academic year with a submitted report: this year's report shows both and the change."""
+    dt = datetime
+    school = OrganisationFactory()
+    municipality = school.municipality
+    this_year = year_of(municipality)
+    before_end = this_year.starts_on - dt.timedelta(days=100)
+    last = MonitoringPeriod.objects.create(
+        municipality=municipality,
+        title="Мониторинг прошлого года",
+        starts_on=before_end - dt.timedelta(days=200),
+        ends_on=before_end,
+        deadline=before_end,
+    )
+    now = MonitoringPeriod.objects.create(
+        municipality=municipality,
+        title="Мониторинг этого года",
+        starts_on=this_year.starts_on,
+        ends_on=this_year.starts_on + dt.timedelta(days=60),
+        deadline=this_year.starts_on + dt.timedelta(days=70),
+        conclusions="Выводы",
+    )
+    base = {"workers": 20, "involved": 2, "mentors": 2, "mentees": 2, "pairs": 2, "groups": 0}
+    for period, figures in ((last, base), (now, base | {"workers": 20, "involved": 6, "pairs": 6})):
+        SchoolReport.objects.create(
+            period=period, organisation=school, status="submitted", figures=empty_figures() | figures
+        )
+    _name, _type, content = AnalyticalReport().render(now)
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
+    assert "Прошлый год (Мониторинг прошлого года)" in text
+    assert "+20,0 п. п." in text  # involved share: 10 % → 30 %
+    assert "+4" in text  # pairs: 2 → 6
+    assert format_change(12.5, 7.3, "%") == "+5,2 п. п."
+    assert format_change(3, 5, "чел.") == "−2"
+    assert format_change(None, 5, "чел.") == "—"
