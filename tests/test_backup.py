@@ -36,6 +36,7 @@ def connect(dbname: str):
     """An autocommit psycopg2 connection to ``dbname`` on the test server, outside Django's transactions."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
+    params.pop("context", None)  # psycopg 3's adapters, which Django passes when it runs on psycopg 3
     params["dbname"] = dbname
     conn = psycopg2.connect(**params)
     conn.autocommit = True
