@@ -9,6 +9,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from procrastinate.contrib.django import app
 
@@ -74,7 +75,7 @@ def check_openings(today: datetime.date | None = None) -> None:
             kind=Notice.Kind.QUESTIONNAIRE_OPENED,
             key=f"questionnaire_opened:{questionnaire.pk}",
             text=f"Открыта анкета «{questionnaire.title}». Ответьте, пожалуйста: это займёт несколько минут.",
-            link=f"/monitoring/questionnaires/{questionnaire.pk}/answer/",
+            link=reverse("monitoring:questionnaire_answer", args=[questionnaire.pk]),
             organisation=str(questionnaire.municipality),
         )
 

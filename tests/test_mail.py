@@ -229,3 +229,25 @@ def test_a_person_who_withdrew_consent_gets_nothing(demo, smtp):
     type(person).objects.filter(pk=person.pk).update(consent_withdrawn_on=today)
     send_digest(today)
     assert smtp.to("mentor@example.ru") == []
+
+
+def test_monitoring_checks_tell_the_school_and_the_questionnaires_participants_once(client, demo, smtp):
+    from monitoring.models import MonitoringPeriod, Questionnaire
+    from monitoring.tasks import check_deadlines, check_openings
+
+    curator = demo["users"]["curator"]
+    curator.email = "curator@example.ru"
+    curator.save()
+    period = MonitoringPeriod.objects.filter(municipality=demo["school1"].municipality).first()
+    check_openings()
+    check_openings()  # the next run finds the notices it made
+    opened = Notice.objects.filter(user=curator, kind=Notice.Kind.PERIOD_OPENED)
+    assert [notice.link for notice in opened] == [period.get_absolute_url()]
+    assert len(smtp.to("curator@example.ru")) == 1
+    questionnaire = Questionnaire.objects.get(municipality=demo["school1"].municipality, is_active=True)
+    invited = Notice.objects.get(user=demo["users"]["mentee"], kind=Notice.Kind.QUESTIONNAIRE_OPENED)
+    client.force_login(demo["users"]["mentee"])
+    assert client.get(invited.link).status_code == 200 and str(questionnaire.pk) in invited.link
+    check_deadlines(today=period.deadline - datetime.timedelta(days=1))
+    reminder = Notice.objects.get(user=curator, kind=Notice.Kind.PERIOD_DEADLINE)
+    assert "1 день" in reminder.text
