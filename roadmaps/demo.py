@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from mentoring_portal.concurrency import bulk_update
 from registry.models import Municipality, Organisation
+from registry.years import previous_year, year_of
 
 from .models import Item, Revision, Roadmap
 from .services import read_deadline, revision_approve, revision_submit, roadmap_create
@@ -56,13 +57,31 @@ def build_approved_roadmaps(municipality: Municipality, school: Organisation) ->
 
     curator, director = User.objects.get(username="curator2"), User.objects.get(username="director2")
     deadlines = ["сентябрь {0}", "октябрь {0}", "до 20 ноября {0} г.", "декабрь {0}", "в течение года", "май {1}"]
-    revision = _school_plan(curator, school, year - 1, deadlines)
-    _approve(revision, curator, director, f"№ 101-о от 01.09.{year - 1}")
+    this_year = year_of(municipality)
+    build_archived_roadmap(school, curator, director, previous_year(this_year), deadlines)
+    first_year = this_year.starts_on.year
+    revision = _school_plan(curator, school, first_year, deadlines)
+    _approve(revision, curator, director, f"№ 101-о от 01.09.{first_year}")
     items = list(revision.items.all())
     for item in items[: len(items) // 2]:
         item.status, item.done_on = Item.Status.DONE, item.due_date or datetime.date(year - 1, 12, 1)
         item.evidence_note = "Приказ и протокол размещены на сайте"
     bulk_update(Item, items[: len(items) // 2], ["status", "done_on", "evidence_note"])
+
+
+def build_archived_roadmap(school: Organisation, curator, director, year, deadlines: list[str]) -> None:
+    """Last academic year's plan of ``school``, approved and done, in a year already archived."""
+    first_year = year.starts_on.year
+    revision = _school_plan(curator, school, first_year, deadlines, academic_year=year)
+    _approve(revision, curator, director, f"№ 98-о от 01.09.{first_year}")
+    items = list(revision.items.all())
+    for item in items:
+        item.status, item.done_on = Item.Status.DONE, item.due_date or year.ends_on
+        item.evidence_note = "Выполнено, отчёт на сайте"
+    bulk_update(Item, items, ["status", "done_on", "evidence_note"])
+    if year.archived_at is None:
+        year.archived_at = timezone.make_aware(datetime.datetime.combine(year.ends_on, datetime.time(18)))
+        year.save(update_fields=["archived_at"])
 
 
 def build_waiting_roadmap(school: Organisation) -> Revision:
@@ -76,7 +95,7 @@ def build_waiting_roadmap(school: Organisation) -> Revision:
     return revision
 
 
-def _school_plan(curator, school: Organisation, first_year: int, deadlines: list[str]) -> Revision:
+def _school_plan(curator, school: Organisation, first_year: int, deadlines: list[str], academic_year=None) -> Revision:
     """A school's draft from the seeds' sample, every item with a deadline (read into a date) and a responsible."""
     plan = roadmap_create(
         user=curator,
@@ -85,6 +104,7 @@ def _school_plan(curator, school: Organisation, first_year: int, deadlines: list
         title=f"Дорожная карта реализации программы наставничества {school.short_name}",
         period=f"{first_year}–{first_year + 1} учебный год",
         source=sample(Roadmap.Level.SCHOOL),
+        academic_year=academic_year,
     )
     revision = plan.revisions.first()
     items = list(revision.items.all())

@@ -557,7 +557,9 @@ def test_the_command_writes_a_word_file_that_opens(office, tmp_path):
 def demo_arguments(demo) -> dict[str, list[str]]:
     period = MonitoringPeriod.objects.filter(municipality=demo["school1"].municipality).first()
     curator = Membership.objects.get(user=demo["users"]["curator"], role=Role.CURATOR)
-    roadmap = Roadmap.objects.get(organisation=demo["school2"], is_template=False)
+    roadmap = Roadmap.objects.get(
+        organisation=demo["school2"], is_template=False, academic_year__archived_at__isnull=True
+    )
     return {
         "order": [str(demo["order"].pk)],
         "curator-order": [str(curator.pk)],

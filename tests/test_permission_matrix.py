@@ -212,7 +212,7 @@ def _teacher_scan(demo: dict) -> dict:
 
 
 def _roadmap(demo: dict) -> Roadmap:
-    return Roadmap.objects.get(organisation=demo["school2"], is_template=False)
+    return Roadmap.objects.get(organisation=demo["school2"], is_template=False, academic_year__archived_at__isnull=True)
 
 
 def _roadmap_item(demo: dict, *, evidence: bool = False) -> dict:

@@ -138,7 +138,9 @@ def test_readers_of_approved_roadmaps_do_not_see_the_drafts_history(client, demo
         revision_submit,
     )
 
-    roadmap = Roadmap.objects.get(organisation=demo["school2"], is_template=False)
+    roadmap = Roadmap.objects.get(
+        organisation=demo["school2"], is_template=False, academic_year__archived_at__isnull=True
+    )
     curator, director = demo["users"]["curator2"], demo["users"]["director2"]
     second = revision_open_next(user=curator, roadmap=roadmap)
     # A draft save with a line nobody else should read, then the proper content again.
