@@ -5,11 +5,16 @@ fixed number of queries whatever the number of organisations (a region of 3,000 
 costs the same dozen queries as one school). ``aggregate`` sums those figures; every
 indicator's value is then a function of the sums, so the dashboard, the reports and a
 period's frozen figures all read the same definitions.
+
+A person counts in every organisation where they work now (their main place and any additional
+one) and once in a municipality: an organisation's figures list, under ``shared``, the people it
+counted who also count elsewhere, and ``aggregate`` counts each of them once.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,16 +22,15 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from registry.models import (
-    MenteeProfile,
     MentoringForm,
     MentoringGroup,
     MentoringKind,
-    MentorProfile,
     Organisation,
     Participation,
     Person,
     ProfileStatus,
     Program,
+    Workplace,
     young_teacher_threshold,
 )
 from roadmaps.models import Item, Revision
@@ -48,6 +52,10 @@ COUNT_KEYS = (
     "items_overdue",
     "runs_mentoring",
 )
+
+
+# Counts of people, not of pairs or programs: a person with two places of work is one person in a municipality.
+PERSON_KEYS = ("workers", "mentors", "mentees", "young", "involved", "young_with_mentor")
 
 
 def share(part: float, whole: float) -> float | None:
@@ -178,40 +186,9 @@ def organisation_figures(
         for row in rows:
             figures[row[field]][key] = row["n"]
 
-    people = Person.objects.filter(organisation_id__in=ids)
-    put("workers", people.values("organisation_id").annotate(n=Count("pk")))
-    put(
-        "mentors",
-        MentorProfile.objects.filter(person__organisation_id__in=ids, status=ProfileStatus.ACTIVE)
-        .values(organisation_id=F("person__organisation_id"))
-        .annotate(n=Count("pk")),
-    )
-    put(
-        "mentees",
-        MenteeProfile.objects.filter(person__organisation_id__in=ids, status=ProfileStatus.ACTIVE)
-        .values(organisation_id=F("person__organisation_id"))
-        .annotate(n=Count("pk")),
-    )
-    threshold = young_teacher_threshold(today)
-    put("young", people.filter(teaching_since__gt=threshold).values("organisation_id").annotate(n=Count("pk")))
+    _count_people(figures, ids, today)
 
     active = MentoringGroup.objects.filter(status=MentoringGroup.Status.ACTIVE)
-    involved: dict[int, set[int]] = {pk: set() for pk in ids}
-    for person_id, organisation_id in active.filter(mentor__organisation_id__in=ids).values_list(
-        "mentor_id", "mentor__organisation_id"
-    ):
-        involved[organisation_id].add(person_id)
-    young_paired: dict[int, set[int]] = {pk: set() for pk in ids}
-    for person_id, organisation_id, since in Participation.objects.filter(
-        group__status=MentoringGroup.Status.ACTIVE, mentee__organisation_id__in=ids
-    ).values_list("mentee_id", "mentee__organisation_id", "mentee__teaching_since"):
-        involved[organisation_id].add(person_id)
-        if since is not None and since > threshold:
-            young_paired[organisation_id].add(person_id)
-    for pk in ids:
-        figures[pk]["involved"] = len(involved[pk])
-        figures[pk]["young_with_mentor"] = len(young_paired[pk])
-
     for row in (
         active.filter(organisation_id__in=ids)
         # One row per group ("pk" in values), or groups alike in form and kinds would be merged.
@@ -267,15 +244,107 @@ def organisation_figures(
     return figures
 
 
+def _count_people(figures: dict, ids: list[int], today: datetime.date) -> None:
+    """The counts of people: at their main place (those who left the municipality work nowhere) and at the
+    additional places they hold today; a fixed number of queries."""
+    people = Person.objects.filter(organisation_id__in=ids, left_municipality_on__isnull=True)
+    additional = Workplace.objects.current(today).additional()
+    extra = additional.filter(organisation_id__in=ids)
+    threshold = young_teacher_threshold(today)
+    conditions = {
+        "workers": Q(),
+        "mentors": Q(mentor_profile__status=ProfileStatus.ACTIVE),
+        "mentees": Q(mentee_profile__status=ProfileStatus.ACTIVE),
+        "young": Q(teaching_since__gt=threshold),
+    }
+    for key, condition in conditions.items():
+        for row in people.filter(condition).values("organisation_id").annotate(n=Count("pk")):
+            figures[row["organisation_id"]][key] = row["n"]
+        for row in (
+            extra.filter(person__in=Person.objects.filter(condition)).values("organisation_id").annotate(n=Count("pk"))
+        ):
+            figures[row["organisation_id"]][key] += row["n"]
+
+    # Who works where besides their main place: few people, read once.
+    elsewhere: dict[int, set[int]] = {}
+    for person_id, organisation_id in additional.filter(
+        Q(organisation_id__in=ids) | Q(person__organisation_id__in=ids)
+    ).values_list("person_id", "organisation_id"):
+        elsewhere.setdefault(person_id, set()).add(organisation_id)
+    wanted = set(ids)
+
+    def places(person_id: int, main: int) -> set[int]:
+        return ({main} | elsewhere.get(person_id, set())) & wanted
+
+    involved, young_paired = _involvement(ids, elsewhere, places, threshold)
+    for pk in ids:
+        figures[pk]["involved"] = len(involved[pk])
+        figures[pk]["young_with_mentor"] = len(young_paired[pk])
+    _mark_shared(figures, elsewhere, places, involved, young_paired, threshold)
+
+
+def _involvement(ids: list[int], elsewhere: dict, places, threshold) -> tuple[dict, dict]:
+    """Per organisation, the people in active pairs and groups, and the young teachers among the mentees."""
+    active = MentoringGroup.objects.filter(status=MentoringGroup.Status.ACTIVE)
+    involved: dict[int, set[int]] = {pk: set() for pk in ids}
+    for person_id, organisation_id in active.filter(
+        Q(mentor__organisation_id__in=ids) | Q(mentor_id__in=list(elsewhere))
+    ).values_list("mentor_id", "mentor__organisation_id"):
+        for place in places(person_id, organisation_id):
+            involved[place].add(person_id)
+    young_paired: dict[int, set[int]] = {pk: set() for pk in ids}
+    for person_id, organisation_id, since in Participation.objects.filter(
+        Q(mentee__organisation_id__in=ids) | Q(mentee_id__in=list(elsewhere)),
+        group__status=MentoringGroup.Status.ACTIVE,
+    ).values_list("mentee_id", "mentee__organisation_id", "mentee__teaching_since"):
+        for place in places(person_id, organisation_id):
+            involved[place].add(person_id)
+            if since is not None and since > threshold:
+                young_paired[place].add(person_id)
+    return involved, young_paired
+
+
+def _mark_shared(figures: dict, elsewhere: dict, places, involved: dict, young_paired: dict, threshold) -> None:
+    """List, per organisation and count of people, those it counted who work in another place too, so that
+    ``aggregate`` counts them once. Only they are listed: the frozen figures stay small."""
+    if not elsewhere:
+        return
+    rows = Person.objects.filter(pk__in=list(elsewhere), left_municipality_on__isnull=True).values_list(
+        "pk", "organisation_id", "mentor_profile__status", "mentee_profile__status", "teaching_since"
+    )
+    for person_id, main, mentor_status, mentee_status, since in rows:
+        for place in places(person_id, main):
+            flags = {
+                "workers": True,
+                "mentors": mentor_status == ProfileStatus.ACTIVE,
+                "mentees": mentee_status == ProfileStatus.ACTIVE,
+                "young": since is not None and since > threshold,
+                "involved": person_id in involved[place],
+                "young_with_mentor": person_id in young_paired[place],
+            }
+            shared = figures[place].setdefault("shared", {})
+            for key, counted in flags.items():
+                if counted:
+                    shared.setdefault(key, []).append(person_id)
+
+
 def aggregate(figures: list[dict]) -> dict:
-    """Sum organisations' figures; ``organisations`` counts them (for the share that runs mentoring)."""
+    """Sum organisations' figures; ``organisations`` counts them (for the share that runs mentoring).
+
+    A person counted by two organisations (an additional place of work) is one person in the total:
+    figures frozen before places of work have no ``shared`` list, and need none."""
     total = empty_figures() | {"organisations": len(figures)}
+    seen = {key: Counter() for key in PERSON_KEYS}
     for row in figures:
         for key in COUNT_KEYS:
             total[key] += row.get(key, 0)
         for bucket in ("forms", "kinds"):
             for name, count in row.get(bucket, {}).items():
                 total[bucket][name] = total[bucket].get(name, 0) + count
+        for key, person_ids in row.get("shared", {}).items():
+            seen[key].update(person_ids)
+    for key, counter in seen.items():
+        total[key] -= sum(times - 1 for times in counter.values())
     return total
 
 

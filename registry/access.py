@@ -270,3 +270,63 @@ def can_mark_progress(user, program: Program) -> bool:
     if can_edit_program(user, program):
         return True
     return program.group is not None and program.group.mentor_id in scope_of(user).person_ids
+
+
+# --- a person over time: places of work, transfer, leaving, duplicates -------------------------
+def can_manage_workplaces(user, person: Person) -> bool:
+    """Places of work are kept by those who keep the card, while the person works in the municipality."""
+    return (
+        not person.anonymised_at
+        and not person.left_municipality_on
+        and Person.objects.manageable_by(user).filter(pk=person.pk).exists()
+    )
+
+
+def can_leave_municipality(user, person: Person) -> bool:
+    """The card's keepers record that the person left the municipality; then only the coordinator reads it."""
+    return can_manage_workplaces(user, person)
+
+
+def transfer_targets(user, person: Person) -> QuerySet[Organisation]:
+    """Where ``user`` may transfer ``person`` to: for the coordinator (a superuser too), any other organisation
+    of the person's municipality; for a director, the receiving school they direct."""
+    if person.anonymised_at or person.left_municipality_on:
+        return Organisation.objects.none()
+    scope = scope_of(user)
+    organisations = Organisation.objects.filter(municipality_id=person.organisation.municipality_id).exclude(
+        pk=person.organisation_id
+    )
+    if scope.is_superuser or person.organisation.municipality_id in scope.municipality_ids:
+        return organisations
+    return organisations.filter(pk__in=scope.directed_organisation_ids)
+
+
+def can_transfer(user, person: Person) -> bool:
+    return transfer_targets(user, person).exists()
+
+
+def can_merge_people(user, person: Person) -> bool:
+    """Duplicates are merged by the coordinator of the person's municipality (or a superuser)."""
+    scope = scope_of(user)
+    return not person.anonymised_at and (
+        scope.is_superuser or person.organisation.municipality_id in scope.municipality_ids
+    )
+
+
+def merge_candidates(user, person: Person) -> QuerySet[Person]:
+    """The cards ``person`` may be merged with: others of the same municipality the user reads."""
+    if not can_merge_people(user, person):
+        return Person.objects.none()
+    return (
+        Person.objects.visible_to(user)
+        .filter(organisation__municipality_id=person.organisation.municipality_id, anonymised_at__isnull=True)
+        .exclude(pk=person.pk)
+    )
+
+
+def get_merge_candidate_for(user, person: Person, pk: int) -> Person:
+    """The duplicate chosen for ``person``: out of the coordinator's municipality it is a 404."""
+    try:
+        return merge_candidates(user, person).select_related("organisation").get(pk=pk)
+    except Person.DoesNotExist:
+        raise Http404 from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from mentoring_portal.audit import Entry, change_log
 
-from .models import Activity, GroupPause, MenteeProfile, MentorPeriod, MentorProfile, Participation
+from .models import Activity, GroupPause, MenteeProfile, MentorPeriod, MentorProfile, Participation, Workplace
 
 
 def person_log(person) -> list[Entry]:
@@ -16,6 +16,7 @@ def person_log(person) -> list[Entry]:
             ("Карточка педагога", person.history.all()),
             ("Банк наставников", MentorProfile.history.filter(person_id=person.pk)),
             ("Банк наставляемых", MenteeProfile.history.filter(person_id=person.pk)),
+            ("Место работы", Workplace.history.filter(person_id=person.pk)),
         ]
     )
 

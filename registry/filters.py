@@ -39,7 +39,10 @@ class PersonFilter(django_filters.FilterSet):
     municipality = django_filters.ModelChoiceFilter(
         label=_("Муниципалитет"), field_name="organisation__municipality", queryset=Municipality.objects.none()
     )
-    organisation = django_filters.ModelChoiceFilter(label=_("Организация"), queryset=Organisation.objects.none())
+    # Everyone who works there now, as their main place or an additional one.
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Организация"), queryset=Organisation.objects.none(), method="filter_organisation"
+    )
     organisation_kind = django_filters.ChoiceFilter(
         label=_("Тип организации"), field_name="organisation__kind", choices=Organisation.Kind.choices
     )
@@ -125,6 +128,9 @@ class PersonFilter(django_filters.FilterSet):
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs.setdefault("class", css)
         return form
+
+    def filter_organisation(self, queryset, name, value):
+        return queryset.working_at([value.pk])
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -319,3 +319,63 @@ class WithdrawalForm(forms.Form):
         label=_("Понимаю: фамилия, имя, контакты, сканы согласий и история изменений будут удалены безвозвратно"),
         error_messages={"required": _("Подтвердите, что данные будут обезличены безвозвратно.")},
     )
+
+
+# --- a person over time ---------------------------------------------------------------------------
+class WorkplaceForm(forms.Form):
+    """An additional place of work: the organisations offered are the municipality's, the main one aside."""
+
+    organisation = forms.ModelChoiceField(label=_("Организация"), queryset=Organisation.objects.none())
+    position = forms.CharField(label=_("Должность"), max_length=255)
+    starts_on = forms.DateField(label=_("Начало работы"), widget=DateInput(), initial=timezone.localdate)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class WorkplaceEndForm(forms.Form):
+    ends_on = forms.DateField(
+        label=_("Окончание работы"),
+        widget=DateInput(),
+        initial=timezone.localdate,
+        help_text=_("С этого дня педагог здесь уже не работает."),
+    )
+
+    def clean_ends_on(self):
+        return _not_in_future(self.cleaned_data.get("ends_on"), _("Дата окончания работы не может быть в будущем."))
+
+
+def _not_in_future(value, message):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(message)
+    return value
+
+
+class TransferForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Перевести в организацию"), queryset=Organisation.objects.none())
+    position = forms.CharField(label=_("Должность на новом месте"), max_length=255)
+    on = forms.DateField(
+        label=_("Дата перевода"),
+        widget=DateInput(),
+        initial=timezone.localdate,
+        help_text=_("С этого дня педагог работает в новой организации; его пары в прежней завершаются этой датой."),
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+    def clean_on(self):
+        return _not_in_future(self.cleaned_data.get("on"), _("Дата перевода не может быть в будущем."))
+
+
+class LeaveForm(forms.Form):
+    on = forms.DateField(label=_("Дата выбытия"), widget=DateInput(), initial=timezone.localdate)
+    confirm = forms.BooleanField(
+        label=_("Понимаю: все места работы и пары педагога завершаются, школа перестаёт видеть карточку"),
+        error_messages={"required": _("Подтвердите выбытие из муниципалитета.")},
+    )
+
+    def clean_on(self):
+        return _not_in_future(self.cleaned_data.get("on"), _("Дата выбытия не может быть в будущем."))

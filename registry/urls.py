@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import accounts, imports, mentoring, organisation_imports, people
+from .views import accounts, careers, imports, mentoring, organisation_imports, people
 
 
 class ProfileKindConverter:
@@ -52,6 +52,12 @@ urlpatterns = [
     path("people/<int:pk>/edit/", people.person_update, name="person_update"),
     path("people/<int:pk>/personal-data.xlsx", people.person_data_export, name="person_data_export"),
     path("people/<int:pk>/withdraw/", people.person_withdraw, name="person_withdraw"),
+    path("people/<int:pk>/workplaces/new/", careers.workplace_create, name="workplace_create"),
+    path("people/<int:pk>/workplaces/<int:workplace_pk>/end/", careers.workplace_end_view, name="workplace_end"),
+    path("people/<int:pk>/transfer/", careers.person_transfer_view, name="person_transfer"),
+    path("people/<int:pk>/leave/", careers.person_leave_view, name="person_leave"),
+    path("people/<int:pk>/merge/", careers.person_merge_search, name="person_merge_search"),
+    path("people/<int:pk>/merge/<int:other_pk>/", careers.person_merge_view, name="person_merge"),
     path("people/<int:pk>/<profile:kind>/", people.profile_edit, name="profile_edit"),
     path("people/<int:pk>/<profile:kind>/consent/", people.consent_scan, name="consent_scan"),
     path("curators/", people.curator_list, name="curator_list"),

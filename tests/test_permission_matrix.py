@@ -15,7 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobs.models import Job
 from monitoring.models import MonitoringPeriod, Questionnaire
-from registry.models import ImportBatch, MentoringOrder, MentorProfile
+from registry.careers import home_place
+from registry.models import ImportBatch, MentoringOrder, MentorProfile, Person
 from roadmaps.models import Item, Roadmap
 
 ROLES = [
@@ -66,6 +67,15 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "registry:consent_scan": ("teacher_scan", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
     "registry:person_data_export": ("teacher", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
     "registry:person_withdraw": ("teacher", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    # A person over time: places of work and leaving are the card's keepers'; a transfer is the municipality's
+    # (or the receiving director's, who reads the card only once the person works there); merging is the
+    # municipality's.
+    "registry:workplace_create": ("teacher", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:workplace_end": ("teacher_workplace", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:person_transfer": ("teacher", [302, 200, 200, 403, 403, 404, 404, 404, 404, 200]),
+    "registry:person_leave": ("teacher", [302, 200, 200, 200, 200, 404, 404, 404, 404, 200]),
+    "registry:person_merge_search": ("teacher", [302, 200, 200, 403, 403, 404, 404, 404, 404, 200]),
+    "registry:person_merge": ("teacher_duplicate", [302, 200, 200, 403, 403, 404, 404, 404, 404, 200]),
     # Accounts: the municipality's coordinator and head, a school's director, the admin.
     "registry:account_list": (None, [302, 200, 200, 200, 403, 403, 403, 200, 403, 200]),
     "registry:account_create": (None, [302, 200, 200, 200, 403, 403, 403, 200, 403, 200]),
@@ -275,6 +285,11 @@ TARGETS = {
     "curator_batch": lambda demo: _batch(demo, "curator", "staff.csv"),
     "draft_order": lambda demo: {"pk": MentoringOrder.objects.drafts().get(organisation=demo["school1"]).pk},
     "curator_role": lambda demo: {"pk": demo["users"]["curator"].memberships.get(role="curator").pk},
+    "teacher_workplace": lambda demo: {"pk": demo["teacher"].pk, "workplace_pk": home_place(demo["teacher"]).pk},
+    "teacher_duplicate": lambda demo: {
+        "pk": demo["teacher"].pk,
+        "other_pk": Person.objects.filter(organisation=demo["school1"]).exclude(pk=demo["teacher"].pk).first().pk,
+    },
 }
 
 
@@ -334,6 +349,17 @@ POST_MATRIX: dict[str, tuple[str, dict[str, int]]] = {
         {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 403, "mentee": 403, "coordinator": 403},
     ),
     "registry:program_from_bank": ("group", {"anonymous": 302, "director2": 404, "curator2": 404}),
+    "registry:workplace_create": ("teacher", {"anonymous": 302, "director2": 404, "curator2": 404, "mentor": 404}),
+    "registry:workplace_end": ("teacher_workplace", {"anonymous": 302, "director2": 404, "mentee": 404}),
+    "registry:person_transfer": (
+        "teacher",
+        {"anonymous": 302, "director2": 404, "curator2": 404, "director": 403, "curator": 403},
+    ),
+    "registry:person_leave": ("teacher", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 404}),
+    "registry:person_merge": (
+        "teacher_duplicate",
+        {"anonymous": 302, "director2": 404, "mentor": 404, "director": 403, "curator": 403},
+    ),
     "registry:program_result": ("program", {"anonymous": 302, "director2": 404, "curator2": 404, "mentee": 403}),
     # The mentee's self-assessment: not the mentor's, not the curator's.
     "registry:program_self_assessment": (

@@ -5,6 +5,7 @@
 - ``banks``: the mentor and mentee banks;
 - ``mentoring``: orders, pairs and groups, participations, events, programs, activities;
 - ``imports``: uploaded spreadsheets and remembered column choices;
+- ``workplaces``: a person's places of work over time;
 - ``years``: academic years.
 
 Scoping: ``<Model>.objects.visible_to(user)`` is the only place that decides which rows a user
@@ -67,6 +68,7 @@ from .scope import (
     Scope,
     scope_of,
 )
+from .workplaces import Workplace, WorkplaceEnd, WorkplaceQuerySet
 from .years import AcademicYear, AcademicYearQuerySet
 
 __all__ = [
@@ -112,6 +114,9 @@ __all__ = [
     "Vocabulary",
     "VocabularyTerm",
     "VocabularyTermQuerySet",
+    "Workplace",
+    "WorkplaceEnd",
+    "WorkplaceQuerySet",
     "column_owner",
     "consent_upload_path",
     "normalise_query",

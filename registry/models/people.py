@@ -219,23 +219,31 @@ def normalise_query(text: str) -> str:
 
 class PersonQuerySet(models.QuerySet):
     def visible_to(self, user) -> PersonQuerySet:
+        """The municipality reads every card of its people, those who left it too (until the retention rule
+        removes them); a school reads those who work there now, as their main or an additional place."""
         scope = scope_of(user)
         if scope.is_superuser:
             return self.all()
         return self.filter(
             Q(organisation__municipality_id__in=scope.municipality_ids)
-            | Q(organisation_id__in=scope.managed_organisation_ids)
+            | _working_at(scope.managed_organisation_ids)
             | Q(pk__in=scope.person_ids)
         )
 
     def manageable_by(self, user) -> PersonQuerySet:
+        """The card is kept by the municipality and by the school of the person's main place; a school where
+        they work besides reads it."""
         scope = scope_of(user)
         if scope.is_superuser:
             return self.all()
         return self.filter(
             Q(organisation__municipality_id__in=scope.municipality_ids)
-            | Q(organisation_id__in=scope.managed_organisation_ids)
+            | Q(organisation_id__in=scope.managed_organisation_ids, left_municipality_on__isnull=True)
         )
+
+    def working_at(self, organisation_ids, on: datetime.date | None = None) -> PersonQuerySet:
+        """People who work in these organisations now: there as their main place, or as an additional one."""
+        return self.filter(_working_at(organisation_ids, on))
 
     def search(self, text: str) -> PersonQuerySet:
         query = normalise_query(text)
@@ -260,6 +268,15 @@ class PersonQuerySet(models.QuerySet):
 
         in_pair = Participation.objects.filter(mentee=OuterRef("pk"), group__status__in=MentoringGroup.LIVE)
         return self.filter(mentee_profile__status=ProfileStatus.ACTIVE).filter(~Exists(in_pair))
+
+
+def _working_at(organisation_ids, on: datetime.date | None = None) -> Q:
+    """The main place (unless the person left the municipality), or a current additional place of work.
+    A subquery, not a join: each branch keeps to its index."""
+    from .workplaces import Workplace
+
+    places = Workplace.objects.current(on).filter(organisation_id__in=organisation_ids).values("person_id")
+    return Q(organisation_id__in=organisation_ids, left_municipality_on__isnull=True) | Q(pk__in=places)
 
 
 def young_teacher_threshold(today: datetime.date | None = None) -> datetime.date:
@@ -299,6 +316,9 @@ class Person(Versioned):
     consent_document = models.CharField(_("документ о согласии"), max_length=255, blank=True)
     consent_withdrawn_on = models.DateField(_("дата отзыва согласия"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("обезличен"), null=True, blank=True, editable=False)
+    # The card stays with the municipality after the person leaves it: the coordinator reads it, the
+    # school no longer does, until the personal-data retention rule removes it.
+    left_municipality_on = models.DateField(_("выбыл из муниципалитета"), null=True, blank=True, editable=False)
     full_name_search = models.GeneratedField(
         expression=normalised_name_expression(), output_field=models.TextField(), db_persist=True
     )

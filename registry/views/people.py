@@ -20,13 +20,17 @@ from ..access import (
     can_create_organisation,
     can_edit_vocabulary,
     can_export_personal_data,
+    can_manage_workplaces,
+    can_merge_people,
     can_read_orders_of,
+    can_transfer,
     get_coordinated_municipality_for,
     get_organisation_for,
     get_person_for,
     is_own_person,
 )
 from ..audit import person_log
+from ..careers import places_of
 from ..desk import blocks_for, organisation_table
 from ..exporters import OrganisationSummaryExport, RegistryExport
 from ..filters import PersonFilter
@@ -105,7 +109,7 @@ def organisation_list(request):
 
 def organisation_detail(request, pk: int):
     organisation = get_organisation_for(request.user, pk)
-    people = Person.objects.visible_to(request.user).filter(organisation=organisation)
+    people = Person.objects.visible_to(request.user).working_at([organisation.pk])
     return render(
         request,
         "registry/organisation_detail.html",
@@ -236,6 +240,10 @@ def person_detail(request, pk: int):
             "can_edit": Person.objects.manageable_by(request.user).filter(pk=pk).exists(),
             "history": person_log(person),
             "is_own": is_own_person(request.user, person),
+            "places": places_of(person),
+            "can_manage_workplaces": can_manage_workplaces(request.user, person),
+            "can_transfer": can_transfer(request.user, person),
+            "can_merge": can_merge_people(request.user, person),
         },
     )
 
