@@ -531,7 +531,7 @@ def create_bench_objects():
 
     from registry.models import Membership, Municipality, Organisation, Role
 
-    municipality = Municipality.objects.create(name=BENCH_MUNICIPALITY, region="Бенчмарк")
+    municipality = Municipality.objects.create(name=BENCH_MUNICIPALITY)
     organisation = Organisation.objects.create(
         municipality=municipality,
         kind=Organisation.Kind.SCHOOL,

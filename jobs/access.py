@@ -17,6 +17,10 @@ def get_job_for(user, pk: int) -> Job:
 def check_rights(user, job: Job) -> None:
     """Ask again what the job's document needs: a coordinator who lost the municipality loses the file too."""
     if "period" in job.params:
-        from monitoring.access import get_period_for, require_coordinator_of
+        from monitoring.access import get_period_for, require_report_reader
 
-        require_coordinator_of(user, get_period_for(user, job.params["period"]))
+        require_report_reader(user, get_period_for(user, job.params["period"]))
+    if "area" in job.params:
+        from region.access import area_of_job
+
+        area_of_job(user, job.params)

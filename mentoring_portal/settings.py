@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "registry",
     "roadmaps",
     "monitoring",
+    "region",
     "notices",
     "jobs",
 ]

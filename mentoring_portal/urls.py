@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("registry.urls")),
     path("roadmaps/", include("roadmaps.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("regions/", include("region.urls")),
     path("admin/", admin.site.urls),
 ]

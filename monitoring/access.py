@@ -28,6 +28,7 @@ __all__ = [
     "can_manage_questionnaires",
     "can_open_period",
     "can_read_periods",
+    "can_read_reports",
     "can_read_results",
     "dashboard_organisations",
     "get_period_for",
@@ -38,6 +39,7 @@ __all__ = [
     "period_municipalities",
     "require_coordinator_of",
     "require_questionnaire_editor",
+    "require_report_reader",
     "respondent",
     "result_organisations",
     "visible_questionnaires",
@@ -60,7 +62,7 @@ def get_school_for(user, pk: int, *, write: bool = False) -> Organisation:
     scope = scope_of(user)
     organisation = get_object_or_404(Organisation.objects.visible_to(user).select_related("municipality"), pk=pk)
     staff = scope.is_superuser or organisation.pk in scope.managed_organisation_ids
-    if not (staff or organisation.municipality_id in scope.municipality_ids):
+    if not (staff or organisation.municipality_id in scope.read_municipality_ids):
         if organisation.pk in scope.member_organisation_ids:
             raise PermissionDenied  # a mentor of this school: in scope, but not theirs to read
         raise Http404
@@ -104,13 +106,25 @@ def require_coordinator_of(user, period: MonitoringPeriod) -> None:
         raise PermissionDenied
 
 
+def can_read_reports(user, period: MonitoringPeriod) -> bool:
+    """Every school's report and the analytical report: the coordinators, and the region or district above
+    the period's municipality, which read and never write."""
+    scope = scope_of(user)
+    return scope.is_superuser or period.municipality_id in scope.read_municipality_ids
+
+
+def require_report_reader(user, period: MonitoringPeriod) -> None:
+    if not can_read_reports(user, period):
+        raise PermissionDenied
+
+
 # --- questionnaires --------------------------------------------------------------------------
 def visible_questionnaires(user) -> QuerySet[Questionnaire]:
     """The questionnaires of the user's municipalities and of the municipalities of their schools."""
     scope = scope_of(user)
     if scope.is_superuser:
         return Questionnaire.objects.all()
-    municipalities = set(scope.municipality_ids) | set(
+    municipalities = set(scope.read_municipality_ids) | set(
         Organisation.objects.filter(pk__in=scope.member_organisation_ids).values_list("municipality_id", flat=True)
     )
     return Questionnaire.objects.filter(municipality_id__in=municipalities)
@@ -137,7 +151,7 @@ def can_read_results(user) -> bool:
 def result_organisations(user, questionnaire: Questionnaire) -> QuerySet[Organisation] | None:
     """Whose answers the user reads: None for all (the municipality), else their own schools; 403 for others."""
     scope = scope_of(user)
-    if scope.is_superuser or questionnaire.municipality_id in scope.municipality_ids:
+    if scope.is_superuser or questionnaire.municipality_id in scope.read_municipality_ids:
         return None
     if scope.managed_organisation_ids:
         return school_staff_organisations(user)

@@ -20,7 +20,9 @@ class MonitoringPeriodQuerySet(models.QuerySet):
         school_municipalities = Organisation.objects.filter(pk__in=scope.managed_organisation_ids).values(
             "municipality_id"
         )
-        return self.filter(Q(municipality_id__in=scope.municipality_ids) | Q(municipality_id__in=school_municipalities))
+        return self.filter(
+            Q(municipality_id__in=scope.read_municipality_ids) | Q(municipality_id__in=school_municipalities)
+        )
 
 
 class MonitoringPeriod(Versioned):

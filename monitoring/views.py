@@ -19,6 +19,7 @@ from .access import (
     can_manage_questionnaires,
     can_open_period,
     can_read_periods,
+    can_read_reports,
     can_read_results,
     dashboard_organisations,
     get_period_for,
@@ -29,6 +30,7 @@ from .access import (
     period_municipalities,
     require_coordinator_of,
     require_questionnaire_editor,
+    require_report_reader,
     respondent,
     respondent_roles,
     result_organisations,
@@ -175,7 +177,11 @@ def period_create(request):
 
 def period_detail(request, pk: int):
     period = get_period_for(request.user, pk)
-    context = {"period": period, "is_coordinator": can_coordinate(request.user, period)}
+    context = {
+        "period": period,
+        "is_coordinator": can_read_reports(request.user, period),
+        "can_conclude": can_coordinate(request.user, period),
+    }
     if context["is_coordinator"]:
         data = period_data(period)
         reports = {report.organisation_id: report for report in period.reports.all()}
@@ -237,7 +243,7 @@ def period_report(request, pk: int, format: str):
     """The analytical report, as PDF or Word (``format`` comes from the URL pattern). A PDF too large for one
     request (hundreds of organisations) becomes a job: the page shows its progress and keeps the file."""
     period = get_period_for(request.user, pk)
-    require_coordinator_of(request.user, period)
+    require_report_reader(request.user, period)
     report = AnalyticalReport()
     if format == "pdf" and report.in_parts(len(period_organisations(period))):
         return report_job(request, period, Job.Kind.ANALYTICAL_REPORT, analytical_report_job)
@@ -246,7 +252,7 @@ def period_report(request, pk: int, format: str):
 
 def period_xlsx(request, pk: int):
     period = get_period_for(request.user, pk)
-    require_coordinator_of(request.user, period)
+    require_report_reader(request.user, period)
     if AnalyticalReport().in_parts(len(period_organisations(period))):
         return report_job(request, period, Job.Kind.FIGURES, figures_job)
     return FiguresExport().response(period_data(period), heading_for(period))

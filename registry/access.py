@@ -58,9 +58,23 @@ def get_person_for(user, pk: int, *, write: bool = False) -> Person:
 
 # --- what a user's roles reach ---------------------------------------------------------------
 def is_municipal(user) -> bool:
-    """A coordinator or head of a municipality, or a superuser: reads the whole municipality."""
+    """A coordinator or head of a municipality, a regional or district coordinator above it, or a superuser:
+    reads whole municipalities."""
+    scope = scope_of(user)
+    return scope.is_superuser or bool(scope.read_municipality_ids)
+
+
+def keeps_a_municipality(user) -> bool:
+    """A coordinator or head of a municipality, or a superuser: writes what the municipality keeps. The
+    regional and district coordinators read only."""
     scope = scope_of(user)
     return scope.is_superuser or bool(scope.municipality_ids)
+
+
+def reads_areas(user) -> bool:
+    """A regional or district coordinator (or a superuser): the region's pages above the municipalities."""
+    scope = scope_of(user)
+    return scope.is_superuser or bool(scope.region_ids or scope.district_ids)
 
 
 def coordinates_a_municipality(user) -> bool:
@@ -77,19 +91,24 @@ def coordinated_municipalities(user, *, every_for_superuser: bool = False) -> Qu
 
 
 def get_coordinated_municipality_for(user, pk: int) -> Municipality:
-    """A municipality the user coordinates or heads (any for a superuser); 404 for every other."""
+    """A municipality the user coordinates, heads or reads from the region or district (any for a superuser),
+    to read; 404 for every other."""
+    scope = scope_of(user)
+    municipalities = Municipality.objects.all()
+    if not scope.is_superuser:
+        municipalities = municipalities.filter(pk__in=scope.read_municipality_ids)
     try:
-        return coordinated_municipalities(user, every_for_superuser=True).get(pk=pk)
+        return municipalities.get(pk=pk)
     except Municipality.DoesNotExist:
         raise Http404 from None
 
 
 def municipal_organisations(user) -> QuerySet[Organisation]:
-    """Every organisation of the municipalities the user coordinates; every one for a superuser."""
+    """Every organisation of the municipalities the user reads whole; every one for a superuser."""
     scope = scope_of(user)
     if scope.is_superuser:
         return Organisation.objects.all()
-    return Organisation.objects.filter(municipality_id__in=scope.municipality_ids)
+    return Organisation.objects.filter(municipality_id__in=scope.read_municipality_ids)
 
 
 def managed_organisations(user) -> QuerySet[Organisation]:
@@ -133,12 +152,12 @@ def runs_mentoring(user) -> bool:
 
 
 def can_create_organisation(user) -> bool:
-    return is_municipal(user)
+    return keeps_a_municipality(user)
 
 
 def can_edit_vocabulary(user) -> bool:
     """The municipality's own lists (competencies, requests) are kept by its coordinator."""
-    return is_municipal(user)
+    return keeps_a_municipality(user)
 
 
 def can_export_personal_data(user, person: Person) -> bool:
@@ -179,7 +198,7 @@ def can_read_orders_of(user, organisation: Organisation) -> bool:
     scope = scope_of(user)
     return (
         scope.is_superuser
-        or organisation.municipality_id in scope.municipality_ids
+        or organisation.municipality_id in scope.read_municipality_ids
         or organisation.pk in scope.managed_organisation_ids
     )
 

@@ -20,7 +20,17 @@ from django.utils.translation import gettext_lazy as _
 from notices.invitations import invite
 from notices.models import AccountSettings
 
-from .models import ORGANISATION_ROLES, PERSON_ROLES, Membership, Municipality, Organisation, Person, Role, scope_of
+from .models import (
+    AREA_ROLES,
+    ORGANISATION_ROLES,
+    PERSON_ROLES,
+    Membership,
+    Municipality,
+    Organisation,
+    Person,
+    Role,
+    scope_of,
+)
 
 logger = logging.getLogger("portal.accounts")
 
@@ -91,7 +101,8 @@ def grantable_roles(user, *, for_person: bool) -> list[tuple[str, str]]:
         allowed = set(Role.values)
     else:
         allowed = {role for held in scope.roles if held in GRANTS for role in GRANTS[held]}
-    wanted = PERSON_ROLES if for_person else tuple(r for r in Role if r not in PERSON_ROLES)
+    # The regional and district roles are granted in the admin, over a region or a district.
+    wanted = PERSON_ROLES if for_person else tuple(r for r in Role if r not in PERSON_ROLES and r not in AREA_ROLES)
     return [(role.value, role.label) for role in Role if role in allowed and role in wanted]
 
 

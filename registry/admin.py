@@ -6,6 +6,7 @@ from openpyxl import Workbook
 from mentoring_portal.exporters import XlsxSheet, save
 
 from .models import (
+    EducationalDistrict,
     Membership,
     MenteeProfile,
     MentoringGroup,
@@ -15,6 +16,7 @@ from .models import (
     Organisation,
     Person,
     Program,
+    Region,
     Subject,
     VocabularyTerm,
 )
@@ -22,6 +24,19 @@ from .models import (
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "district"]
+    list_filter = ["region", "district"]
+    search_fields = ["name"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(EducationalDistrict)
+class EducationalDistrictAdmin(admin.ModelAdmin):
+    list_display = ["name", "region"]
     search_fields = ["name"]
 
 

@@ -2,7 +2,7 @@ from django.utils.functional import SimpleLazyObject
 
 from mentoring_portal.desk import Desk, fill
 
-from .access import is_municipal, runs_mentoring
+from .access import is_municipal, reads_areas, runs_mentoring
 from .accounts import can_manage_accounts
 from .desk import blocks_for
 
@@ -22,6 +22,7 @@ def roles(request):
     return {
         "can_manage_people": runs_mentoring(request.user),
         "is_coordinator": is_municipal(request.user),
+        "reads_areas": reads_areas(request.user),
         "can_manage_accounts": can_manage_accounts(request.user),
         # Lazy: counted only when the menu is drawn, a fixed number of queries per role the user holds.
         "menu_counts": SimpleLazyObject(lambda: menu_counts(request)),

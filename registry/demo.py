@@ -22,6 +22,7 @@ from mentoring_portal.concurrency import bulk_update, bump
 
 from .models import (
     Activity,
+    EducationalDistrict,
     GroupEvent,
     Membership,
     MenteeProfile,
@@ -35,6 +36,7 @@ from .models import (
     Participation,
     Person,
     Program,
+    Region,
     Role,
     Subject,
     Vocabulary,
@@ -403,7 +405,7 @@ class DemoBuilder:
             return None
         rng = random.Random(spec["name"])
         municipality = Municipality.objects.create(
-            name=spec["name"], region=self.data["region"], department_name=spec["department_name"]
+            name=spec["name"], region=self.demo_region(), department_name=spec["department_name"]
         )
         organisations = []
         for number, (kind, short_name, full_name, size) in enumerate(self.data["organisations"], start=1):
@@ -434,7 +436,7 @@ class DemoBuilder:
         rng = random.Random(name)
         municipality = Municipality.objects.create(
             name=name,
-            region=self.data["region"],
+            region=self.demo_region(),
             department_name=f"Отдел образования администрации {district[:-2]}ого муниципального района",
         )
         kinds = ["school"] * 6 + ["kindergarten"] * 3 + ["additional"]
@@ -453,6 +455,51 @@ class DemoBuilder:
             organisations.append((organisation, size))
         Organisation.objects.bulk_create([organisation for organisation, _ in organisations])
         return self.populate(rng, organisations)
+
+    def demo_region(self) -> Region:
+        region, _created = Region.objects.get_or_create(
+            name=self.data["region"], defaults={"office_name": self.data["region_office"]}
+        )
+        return region
+
+    @transaction.atomic
+    def build_second_municipality(self) -> int | None:
+        """A small second municipality of the region, so the regional coordinator's pages compare two; its
+        people are made as the demo municipality's. ``None`` if it already exists."""
+        spec = self.data["second_municipality"]
+        if Municipality.objects.filter(name=spec["name"]).exists():
+            return None
+        rng = random.Random(spec["name"])
+        municipality = Municipality.objects.create(
+            name=spec["name"], region=self.demo_region(), department_name=spec["department_name"]
+        )
+        organisations = [
+            (Organisation(municipality=municipality, kind=kind, short_name=short, full_name=full), size)
+            for kind, short, full, size in spec["organisations"]
+        ]
+        Organisation.objects.bulk_create([organisation for organisation, _ in organisations])
+        return self.populate(rng, organisations)
+
+    def second_municipality(self) -> Municipality:
+        return Municipality.objects.get(name=self.data["second_municipality"]["name"])
+
+    @transaction.atomic
+    def ensure_region(self) -> tuple[str, str]:
+        """The two demo municipalities in the region and in its educational district, and the regional
+        coordinator's account; returns its (login, description)."""
+        region = self.demo_region()
+        names = [self.data["municipality"]["name"], self.data["second_municipality"]["name"]]
+        Municipality.objects.filter(name__in=names, region__isnull=True).update(region=region)
+        district, _created = EducationalDistrict.objects.get_or_create(
+            region=region,
+            name=self.data["district"]["name"],
+            defaults={"office_name": self.data["district"]["office_name"]},
+        )
+        Municipality.objects.filter(name__in=names, district__isnull=True).update(district=district)
+        username, first, middle, last = self.data["region_account"]
+        user = self._user(username, first_name=f"{first} {middle}", last_name=last)
+        Membership.objects.get_or_create(user=user, role=Role.REGIONAL_COORDINATOR, region=region)
+        return username, f"{Role.REGIONAL_COORDINATOR.label}, {region}"
 
     def demo_municipality_and_schools(self) -> tuple[Municipality, list[Organisation]]:
         municipality = Municipality.objects.get(name=self.data["municipality"]["name"])
@@ -511,6 +558,7 @@ class DemoBuilder:
             Membership.objects.get_or_create(user=user, role=role, person=person)
             described.append((username, f"{role.label} {person.short_name}, {school}"))
 
+        described.append(self.ensure_region())
         admin = self._user("admin", first_name="Администратор", last_name="")
         if not admin.is_superuser:
             admin.is_superuser = admin.is_staff = True
@@ -537,6 +585,12 @@ class DemoBuilder:
             result.municipalities += 1
             result.organisations += len(built[1])
             result.people += built[2]
+        second = self.build_second_municipality()
+        if second is not None:
+            result.created = True
+            result.municipalities += 1
+            result.organisations += len(self.data["second_municipality"]["organisations"])
+            result.people += second
         if scale == "region":
             for district in self.data["region_municipalities"]:
                 people = self.build_region_municipality(district)

@@ -62,9 +62,9 @@ def sees_drafts(user, roadmap: Roadmap) -> bool:
         return True
     if roadmap.organisation_id:
         return roadmap.organisation_id in scope.managed_organisation_ids or (
-            roadmap.organisation.municipality_id in scope.municipality_ids
+            roadmap.organisation.municipality_id in scope.read_municipality_ids
         )
-    return roadmap.municipality_id in scope.municipality_ids or roadmap.is_template
+    return roadmap.municipality_id in scope.read_municipality_ids or roadmap.is_template
 
 
 def creatable_kinds(user) -> list[str]:
@@ -122,8 +122,8 @@ def can_overview(user) -> bool:
 
 
 def sees_late_roadmaps(user) -> bool:
-    """The roadmap list names late organisations to those who coordinate a municipality."""
-    return bool(scope_of(user).municipality_ids)
+    """The roadmap list names late organisations to those who coordinate a municipality or read it from above."""
+    return bool(scope_of(user).read_municipality_ids)
 
 
 def overview_organisations(user):

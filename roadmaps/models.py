@@ -35,7 +35,7 @@ class RoadmapQuerySet(models.QuerySet):
         )
         approved = Q(revisions__status=Revision.Status.APPROVED)
         return self.filter(
-            Q(municipality_id__in=scope.municipality_ids)
+            Q(municipality_id__in=scope.read_municipality_ids)
             | Q(organisation_id__in=scope.managed_organisation_ids)
             | Q(is_template=True, municipality__isnull=True, organisation__isnull=True)
             | (

@@ -14,7 +14,6 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
         model = Municipality
 
     name = factory.Sequence(lambda n: f"Тестовый муниципальный район № {n}")
-    region = "Волгоградская область"
     department_name = factory.LazyAttribute(lambda m: f"Отдел образования: {m.name}")
 
 
@@ -70,7 +69,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def make_user(role: str, target) -> object:
-    """A user holding one role over ``target`` (a municipality, an organisation or a person)."""
+    """A user holding one role over ``target`` (a municipality, an organisation, a person, a region or a district)."""
     user = UserFactory()
     user.save()
     field = {
@@ -78,6 +77,8 @@ def make_user(role: str, target) -> object:
         Role.HEAD: "municipality",
         Role.DIRECTOR: "organisation",
         Role.CURATOR: "organisation",
+        Role.REGIONAL_COORDINATOR: "region",
+        Role.DISTRICT_COORDINATOR: "district",
     }.get(role, "person")
     Membership.objects.create(user=user, role=role, **{field: target})
     return user

@@ -5,6 +5,7 @@
 - ``banks``: the mentor and mentee banks;
 - ``mentoring``: orders, pairs and groups, participations, events, programs, activities;
 - ``imports``: uploaded spreadsheets and remembered column choices;
+- ``regions``: the region (субъект РФ) and educational districts above municipalities;
 - ``workplaces``: a person's places of work over time;
 - ``years``: academic years.
 
@@ -58,7 +59,9 @@ from .people import (
     normalised_name_expression,
     young_teacher_threshold,
 )
+from .regions import EducationalDistrict, Region
 from .scope import (
+    AREA_ROLES,
     MUNICIPAL_ROLES,
     ORGANISATION_ROLES,
     PERSON_ROLES,
@@ -72,6 +75,7 @@ from .workplaces import Workplace, WorkplaceEnd, WorkplaceQuerySet
 from .years import AcademicYear, AcademicYearQuerySet
 
 __all__ = [
+    "AREA_ROLES",
     "MUNICIPAL_ROLES",
     "ORGANISATION_ROLES",
     "PERSON_ROLES",
@@ -82,6 +86,7 @@ __all__ = [
     "ColumnChoice",
     "ColumnChoiceQuerySet",
     "CompactJSONEncoder",
+    "EducationalDistrict",
     "EndReason",
     "GroupEvent",
     "GroupPause",
@@ -108,6 +113,7 @@ __all__ = [
     "ProfileStatus",
     "Program",
     "ProgramQuerySet",
+    "Region",
     "Role",
     "Scope",
     "Subject",

@@ -59,7 +59,7 @@ class MentoringOrderQuerySet(models.QuerySet):
         if scope.is_superuser:
             return self.all()
         return self.filter(
-            Q(organisation__municipality_id__in=scope.municipality_ids)
+            Q(organisation__municipality_id__in=scope.read_municipality_ids)
             | Q(organisation_id__in=scope.managed_organisation_ids)
         )
 
@@ -190,7 +190,7 @@ class MentoringGroupQuerySet(models.QuerySet):
         # Subqueries, not joins: an OR across a join to people makes PostgreSQL scan them all
         # (40–80 ms at region scale); as IN (SELECT …) each branch uses its index (2–7 ms).
         organisations = Organisation.objects.filter(
-            Q(municipality_id__in=scope.municipality_ids) | Q(pk__in=scope.managed_organisation_ids)
+            Q(municipality_id__in=scope.read_municipality_ids) | Q(pk__in=scope.managed_organisation_ids)
         ).values("pk")
         mentors = Person.objects.filter(organisation_id__in=organisations).values("pk")
         return self.filter(
@@ -453,7 +453,7 @@ class ProgramQuerySet(models.QuerySet):
             return self.all()
         return self.filter(
             Q(group__in=MentoringGroup.objects.visible_to(user))
-            | Q(group__isnull=True, organisation__municipality_id__in=scope.municipality_ids)
+            | Q(group__isnull=True, organisation__municipality_id__in=scope.read_municipality_ids)
             | Q(group__isnull=True, organisation_id__in=scope.managed_organisation_ids)
         )
 

@@ -25,7 +25,22 @@ YOUNG_TEACHER_YEARS = 3
 
 class Municipality(models.Model):
     name = models.CharField(_("название"), max_length=255, unique=True)
-    region = models.CharField(_("субъект РФ"), max_length=255, blank=True)
+    region = models.ForeignKey(
+        "Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="municipalities",
+        verbose_name=_("субъект РФ"),
+    )
+    district = models.ForeignKey(
+        "EducationalDistrict",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="municipalities",
+        verbose_name=_("образовательный округ"),
+    )
     department_name = models.CharField(
         _("орган управления образованием"),
         max_length=255,
@@ -51,7 +66,7 @@ class OrganisationQuerySet(models.QuerySet):
         scope = scope_of(user)
         if scope.is_superuser:
             return self.all()
-        return self.filter(Q(municipality_id__in=scope.municipality_ids) | Q(pk__in=scope.member_organisation_ids))
+        return self.filter(Q(municipality_id__in=scope.read_municipality_ids) | Q(pk__in=scope.member_organisation_ids))
 
     def manageable_by(self, user) -> OrganisationQuerySet:
         """Organisations whose card the user may edit: the coordinator's and the director's own."""
@@ -159,7 +174,7 @@ def shared_or_own(queryset, user):
     scope = scope_of(user)
     if scope.is_superuser:
         return queryset.all()
-    municipality_ids = set(scope.municipality_ids) | set(
+    municipality_ids = set(scope.read_municipality_ids) | set(
         Organisation.objects.filter(pk__in=scope.member_organisation_ids).values_list("municipality_id", flat=True)
     )
     return queryset.filter(Q(municipality__isnull=True) | Q(municipality_id__in=municipality_ids))
@@ -225,7 +240,7 @@ class PersonQuerySet(models.QuerySet):
         if scope.is_superuser:
             return self.all()
         return self.filter(
-            Q(organisation__municipality_id__in=scope.municipality_ids)
+            Q(organisation__municipality_id__in=scope.read_municipality_ids)
             | _working_at(scope.managed_organisation_ids)
             | Q(pk__in=scope.person_ids)
         )

@@ -25,18 +25,30 @@ class Role(models.TextChoices):
     CURATOR = "curator", _("Куратор ОО")
     MENTOR = "mentor", _("Наставник")
     MENTEE = "mentee", _("Наставляемый")
+    REGIONAL_COORDINATOR = "regional_coordinator", _("Региональный координатор")
+    DISTRICT_COORDINATOR = "district_coordinator", _("Координатор образовательного округа")
 
 
 MUNICIPAL_ROLES = (Role.COORDINATOR, Role.HEAD)
+# Read-only roles above the municipality: what they reach is the municipalities below, never to write.
+AREA_ROLES = (Role.REGIONAL_COORDINATOR, Role.DISTRICT_COORDINATOR)
 ORGANISATION_ROLES = (Role.DIRECTOR, Role.CURATOR)
 PERSON_ROLES = (Role.MENTOR, Role.MENTEE)
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What one user's memberships reach; computed once per request."""
+    """What one user's memberships reach; computed once per request.
+
+    ``municipality_ids`` are the municipalities the user coordinates or heads, and may change;
+    ``read_municipality_ids`` adds those a regional or district coordinator reads. Every
+    ``visible_to`` reads the latter, every ``manageable_by`` and write check the former.
+    """
 
     municipality_ids: frozenset[int] = field(default_factory=frozenset)
+    read_municipality_ids: frozenset[int] = field(default_factory=frozenset)
+    region_ids: frozenset[int] = field(default_factory=frozenset)
+    district_ids: frozenset[int] = field(default_factory=frozenset)
     managed_organisation_ids: frozenset[int] = field(default_factory=frozenset)
     directed_organisation_ids: frozenset[int] = field(default_factory=frozenset)
     headed_municipality_ids: frozenset[int] = field(default_factory=frozenset)
@@ -56,12 +68,17 @@ def scope_of(user) -> Scope:
         return cached
     municipalities, managed, directed, persons, member_orgs, roles = set(), set(), set(), set(), set(), set()
     headed, curated = set(), set()
+    regions, districts = set(), set()
     rows = Membership.objects.filter(user=user).values_list(
-        "role", "municipality_id", "organisation_id", "person_id", "person__organisation_id"
+        "role", "municipality_id", "organisation_id", "person_id", "person__organisation_id", "region_id", "district_id"
     )
-    for role, municipality_id, organisation_id, person_id, person_org_id in rows:
+    for role, municipality_id, organisation_id, person_id, person_org_id, region_id, district_id in rows:
         roles.add(role)
-        if role in MUNICIPAL_ROLES:
+        if role == Role.REGIONAL_COORDINATOR:
+            regions.add(region_id)
+        elif role == Role.DISTRICT_COORDINATOR:
+            districts.add(district_id)
+        elif role in MUNICIPAL_ROLES:
             municipalities.add(municipality_id)
             if role == Role.HEAD:
                 headed.add(municipality_id)
@@ -75,8 +92,12 @@ def scope_of(user) -> Scope:
         else:
             persons.add(person_id)
             member_orgs.add(person_org_id)
+    read = municipalities | area_municipalities(regions, districts)
     scope = Scope(
         municipality_ids=frozenset(municipalities),
+        read_municipality_ids=frozenset(read),
+        region_ids=frozenset(regions),
+        district_ids=frozenset(districts),
         managed_organisation_ids=frozenset(managed),
         directed_organisation_ids=frozenset(directed),
         headed_municipality_ids=frozenset(headed),
@@ -88,6 +109,16 @@ def scope_of(user) -> Scope:
     )
     user._portal_scope = scope
     return scope
+
+
+def area_municipalities(region_ids, district_ids) -> set[int]:
+    """The municipalities of these regions and districts: one more query, for their coordinators only."""
+    if not (region_ids or district_ids):
+        return set()
+    from .people import Municipality
+
+    found = Municipality.objects.filter(Q(region_id__in=region_ids) | Q(district_id__in=district_ids))
+    return set(found.values_list("pk", flat=True))
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -102,7 +133,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(
             Q(organisation__in=organisations)
             | Q(municipality_id__in=organisations.values("municipality_id"))
-            | Q(municipality_id__in=scope.municipality_ids)
+            | Q(municipality_id__in=scope.read_municipality_ids)
             | Q(user=user)
         )
 
@@ -127,6 +158,10 @@ class Membership(models.Model):
         blank=True,
         related_name="memberships",
         verbose_name=_("педагог"),
+    )
+    region = models.ForeignKey("Region", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("субъект РФ"))
+    district = models.ForeignKey(
+        "EducationalDistrict", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("образовательный округ")
     )
     phone = models.CharField(_("рабочий телефон"), max_length=50, blank=True)
 
@@ -153,23 +188,40 @@ class Membership(models.Model):
                         organisation__isnull=True,
                         person__isnull=False,
                     )
+                    | Q(
+                        role=Role.REGIONAL_COORDINATOR,
+                        region__isnull=False,
+                        district__isnull=True,
+                        municipality__isnull=True,
+                        organisation__isnull=True,
+                        person__isnull=True,
+                    )
+                    | Q(
+                        role=Role.DISTRICT_COORDINATOR,
+                        region__isnull=True,
+                        district__isnull=False,
+                        municipality__isnull=True,
+                        organisation__isnull=True,
+                        person__isnull=True,
+                    )
                 ),
                 name="membership_scope_matches_role",
                 violation_error_message=_(
                     "Координатор и руководитель органа управления образованием закрепляются за муниципалитетом, "
                     "руководитель и куратор — за организацией, "
-                    "наставник и наставляемый — за карточкой педагога."
+                    "наставник и наставляемый — за карточкой педагога, "
+                    "региональный координатор — за субъектом РФ, координатор округа — за округом."
                 ),
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "municipality", "organisation", "person"],
+                fields=["user", "role", "municipality", "organisation", "person", "region", "district"],
                 name="membership_unique",
                 nulls_distinct=False,
             ),
         ]
 
     def __str__(self) -> str:
-        target = self.municipality or self.organisation or self.person
+        target = self.municipality or self.organisation or self.person or self.region or self.district
         return f"{self.user} — {self.get_role_display()} ({target})"
 
 

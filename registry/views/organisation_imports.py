@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mentoring_portal.columns import mapping_form
 
-from ..access import coordinated_municipalities, is_municipal
+from ..access import coordinated_municipalities, keeps_a_municipality
 from ..forms import ImportUploadForm
 from ..models import ColumnChoice, ImportBatch, Municipality, Organisation
 from ..organisation_import import (
@@ -61,7 +61,7 @@ def _municipalities(user):
 
 
 def _require_loader(user) -> None:
-    if not is_municipal(user):
+    if not keeps_a_municipality(user):
         raise PermissionDenied
 
 

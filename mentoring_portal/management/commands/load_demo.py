@@ -42,6 +42,8 @@ class Command(BaseCommand):
             build_demo_draft_order(schools[0]),  # a draft order for school 1's director to sign
             build_demo_requisites(municipality, schools),  # what the documents print at the top
             build_demo_monitoring(municipality),
+            # The region's second municipality: its own reported period, so the region compares two.
+            build_demo_monitoring(builder.second_municipality()),
         ]
         if result.created:
             self.stdout.write(
