@@ -122,6 +122,10 @@ def test_pages_fit_a_phone_and_the_menu_fits_a_laptop(demo, page, sign_in, usern
 
     page.set_viewport_size(LAPTOP)
     page.goto(reverse("home"))
+    widths = page.evaluate(WIDTHS)
+    assert widths["scroll"] <= widths["inner"], (
+        f"{username}: the home page is {widths['scroll']} px wide at 1366 px ({', '.join(page.evaluate(OVERFLOWING))})"
+    )
     assert page.locator(".navbar-toggler").is_hidden(), "the menu bar should be expanded at 1366 px"
     items = page.evaluate(NAV_ITEMS)
     assert items, f"{username}: no menu items in the bar at 1366 px"
