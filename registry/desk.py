@@ -36,6 +36,7 @@ from .models import (
     Organisation,
     Participation,
     Person,
+    PersonQuerySet,
     Program,
     Role,
 )
@@ -369,18 +370,23 @@ def organisation_table(organisations: list, today: datetime.date, sort: str = "n
     return {"columns": columns, "rows": rows, "sort": sort}
 
 
+def people_totals(people, today: datetime.date) -> dict:
+    """The summary cards' figures in one scan: people, mentors, mentees, without consent, young teachers."""
+    return people.aggregate(
+        people=Count("pk"),
+        mentors=Count("mentor_profile"),
+        mentees=Count("mentee_profile"),
+        without_consent=Count("pk", filter=PersonQuerySet.WITHOUT_CONSENT),
+        young=Count("pk", filter=Q(teaching_since__gt=young_teacher_threshold(today))),
+    )
+
+
 def municipal_panels(desk: Desk, block: Block) -> None:
     organisations = list(
         Organisation.objects.filter(municipality_id=block.municipality_id).only("short_name", "kind", "municipality_id")
     )
     people = Person.objects.filter(organisation__municipality_id=block.municipality_id)
-    totals = people.aggregate(
-        people=Count("pk"),
-        mentors=Count("mentor_profile"),
-        mentees=Count("mentee_profile"),
-        without_consent=Count("pk", filter=Q(consent_date__isnull=True, anonymised_at__isnull=True)),
-        young=Count("pk", filter=Q(teaching_since__gt=young_teacher_threshold(desk.today))),
-    )
+    totals = people_totals(people, desk.today)
     block.add_panel("registry/desk_totals.html", {"totals": totals, "organisation_count": len(organisations)}, 20)
     table = organisation_table(organisations, desk.today, desk.sort)
     table["export_url"] = reverse("registry:organisation_summary_export", args=[block.municipality_id])
@@ -389,13 +395,7 @@ def municipal_panels(desk: Desk, block: Block) -> None:
 
 def school_totals(desk: Desk, block: Block) -> None:
     people = Person.objects.filter(organisation_id=block.organisation_id)
-    totals = people.aggregate(
-        people=Count("pk"),
-        mentors=Count("mentor_profile"),
-        mentees=Count("mentee_profile"),
-        without_consent=Count("pk", filter=Q(consent_date__isnull=True, anonymised_at__isnull=True)),
-        young=Count("pk", filter=Q(teaching_since__gt=young_teacher_threshold(desk.today))),
-    )
+    totals = people_totals(people, desk.today)
     pairs = MentoringGroup.objects.filter(organisation_id=block.organisation_id).count()
     context = {"totals": totals, "organisation_id": block.organisation_id, "pairs": pairs}
     block.add_panel("registry/desk_totals.html", context, 20)

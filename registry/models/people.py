@@ -269,9 +269,11 @@ class PersonQuerySet(models.QuerySet):
     def young(self, today: datetime.date | None = None) -> PersonQuerySet:
         return self.filter(teaching_since__gt=young_teacher_threshold(today))
 
+    # No consent to the processing of personal data yet; a withdrawn (anonymised) card is not chased.
+    WITHOUT_CONSENT = Q(consent_date__isnull=True, anonymised_at__isnull=True)
+
     def without_consent(self) -> PersonQuerySet:
-        """No consent to the processing of personal data yet; a withdrawn (anonymised) card is not chased."""
-        return self.filter(consent_date__isnull=True, anonymised_at__isnull=True)
+        return self.filter(self.WITHOUT_CONSENT)
 
     def with_consent(self) -> PersonQuerySet:
         return self.filter(consent_date__isnull=False)

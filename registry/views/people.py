@@ -31,7 +31,7 @@ from ..access import (
 )
 from ..audit import person_log
 from ..careers import places_of
-from ..desk import blocks_for, organisation_table
+from ..desk import blocks_for, organisation_table, people_totals
 from ..exporters import OrganisationSummaryExport, RegistryExport
 from ..filters import PersonFilter
 from ..forms import (
@@ -66,9 +66,7 @@ def home(request):
     request.desk_counts = desk.menu_counts()  # the menu's badges, without counting twice
     context = {"desk": desk}
     if request.user.is_superuser and not desk.blocks:
-        context["totals"] = Person.objects.aggregate(
-            people=Count("pk"), mentors=Count("mentor_profile"), mentees=Count("mentee_profile")
-        )
+        context["totals"] = people_totals(Person.objects.all(), desk.today)
         context["organisation_count"] = Organisation.objects.count()
     return render(request, "registry/home.html", context)
 
