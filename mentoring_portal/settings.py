@@ -281,5 +281,16 @@ PORTAL_DEADLINE_DAYS = [int(day) for day in env_list("PORTAL_DEADLINE_DAYS", "7,
 # A worker silent this long (no heartbeat) is dead: its jobs go back to the queue.
 PORTAL_STALLED_SECONDS = float(os.environ.get("PORTAL_STALLED_SECONDS", "120"))
 
+# One cache for every app server, in PostgreSQL (its table comes with ``migrate``: region/migrations/0001).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "portal_cache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
+# How long the regional pages keep an area's figures before computing them again (see region/services.py).
+REGION_FIGURES_SECONDS = int(os.environ.get("PORTAL_REGION_FIGURES_SECONDS", "600"))
+
 # Page sizes of the lists; the registry keeps totals for the whole filtered set.
 PAGE_SIZE = int(os.environ.get("PORTAL_PAGE_SIZE", "50"))

@@ -89,11 +89,11 @@ def period_data(period: MonitoringPeriod) -> PeriodData:
     return PeriodData(rows=rows, total=total, submitted=len(rows), missing=missing)
 
 
-def live_data(organisations: list[Organisation], *, today: datetime.date | None = None) -> PeriodData:
-    """The dashboard's figures: live, for the last twelve months."""
+def live_data(organisations: list[Organisation], *, today: datetime.date | None = None, among=None) -> PeriodData:
+    """The dashboard's figures: live, for the last twelve months (``among``: see ``organisation_figures``)."""
     today = today or timezone.localdate()
     starts_on = today.replace(year=today.year - 1)
-    figures = organisation_figures(organisations, starts_on=starts_on, ends_on=today, today=today)
+    figures = organisation_figures(organisations, starts_on=starts_on, ends_on=today, today=today, among=among)
     rows = [{"organisation": organisation, "figures": figures[organisation.pk]} for organisation in organisations]
     total = aggregate([row["figures"] for row in rows])
     return PeriodData(rows=rows, total=total, submitted=len(rows), missing=[])

@@ -5,12 +5,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from jobs.models import Job
 from jobs.services import job_start
 from mentoring_portal.concurrency import save_or_stale
 from mentoring_portal.forms import form_errors
+from registry.access import coordinates_a_municipality, reads_areas
 from registry.models import Organisation
 
 from .access import (
@@ -67,6 +68,7 @@ from .tasks import analytical_report_job, figures_job
 SORT_KEYS = {"name", "workers", "mentors", "mentees", "pairs", "involved_share", "items_overdue"}
 
 
+@require_safe
 def dashboard(request):
     if not is_municipal(request.user):
         schools = list(own_schools(request.user))
@@ -76,6 +78,10 @@ def dashboard(request):
             # A director or curator of several schools: each school's page, not the first one silently.
             return render(request, "monitoring/school_choice.html", {"schools": schools})
         return redirect("monitoring:questionnaire_list")
+    if reads_areas(request.user) and not coordinates_a_municipality(request.user):
+        # Above the municipalities the dashboard is the region's table (municipalities × indicators), not
+        # thousands of schools in one list; each municipality's figures are a link away from it.
+        return redirect("region:area_list")
     organisations = dashboard_organisations(request.user)
     kind = request.GET.get("kind")
     if kind in Organisation.Kind.values:

@@ -3,6 +3,10 @@ municipality's roadmap and monitoring state."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
 from monitoring.indicators import INDICATORS, aggregate, format_value, values_of
 from monitoring.models import MonitoringPeriod
 from monitoring.services import PeriodData, live_data, period_data
@@ -19,17 +23,39 @@ RANKED = [indicator for indicator in INDICATORS if indicator.unit == "%"]
 
 def area_data(area: Area) -> PeriodData:
     """Every organisation of the area, live: ``organisation_figures`` costs the same queries for one or 3,000."""
-    return live_data(list(area.organisations()))
+    organisations = area.organisations()
+    return live_data(list(organisations), among=organisations.values("pk"))
 
 
-def municipality_rows(area: Area, data: PeriodData, ranking: str = DEFAULT_RANKING) -> list[dict]:
-    """Each municipality with its indicators (value, text, target met) and its place by ``ranking``."""
+def totals_of(data: PeriodData) -> dict[int, dict]:
+    """The area's figures summed per municipality (a person counted by two of its organisations, once)."""
     by_municipality: dict[int, list[dict]] = {}
     for row in data.rows:
         by_municipality.setdefault(row["organisation"].municipality_id, []).append(row["figures"])
+    return {pk: aggregate(figures) for pk, figures in by_municipality.items()}
+
+
+def area_totals(area: Area) -> dict:
+    """The table's figures per municipality, as of ``at``: computed at most once per ``REGION_FIGURES_SECONDS``
+    for every app server (the cache is the database's), since they cost a pass over every person of the area.
+
+    Decision: a regional coordinator reads figures that municipalities keep; ten minutes behind is what a
+    region's statistics are anyway, and the page says as of when. The municipal and school pages stay live."""
+    key = f"region:totals:{area.kind}:{area.pk}"
+    found = cache.get(key)
+    if found is None:
+        organisations = area.organisations().only("pk", "municipality_id")
+        data = live_data(list(organisations), among=organisations.values("pk"))
+        found = {"totals": totals_of(data), "organisations": len(data.rows), "at": timezone.now()}
+        cache.set(key, found, settings.REGION_FIGURES_SECONDS)
+    return found
+
+
+def municipality_rows(area: Area, totals: dict[int, dict], ranking: str = DEFAULT_RANKING) -> list[dict]:
+    """Each municipality with its indicators (value, text, target met) and its place by ``ranking``."""
     rows = []
     for municipality in area.municipalities():
-        total = aggregate(by_municipality.get(municipality.pk, []))
+        total = totals.get(municipality.pk) or aggregate([])
         values = [{**item, "text": format_value(item["value"], item["indicator"].unit)} for item in values_of(total)]
         rows.append(
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from monitoring.reports import AnalyticalReport
 
 from .access import areas_of, get_area_for, get_area_municipality_for, reads_areas
 from .exporters import AreaFiguresExport, area_heading
-from .services import DEFAULT_RANKING, RANKED, area_data, municipality_rows, municipality_state
+from .services import DEFAULT_RANKING, RANKED, area_data, area_totals, municipality_rows, municipality_state, totals_of
 from .tasks import area_report_job
 
 
@@ -34,8 +35,8 @@ def area_detail(request, kind: str, pk: int):
     """Municipalities × indicators, with the targets and a ranking by the indicator asked for."""
     area = get_area_for(request.user, kind, pk)
     ranking = request.GET.get("by", DEFAULT_RANKING)
-    data = area_data(area)
-    rows = municipality_rows(area, data, ranking)
+    figures = area_totals(area)
+    rows = municipality_rows(area, figures["totals"], ranking)
     return render(
         request,
         "region/area_detail.html",
@@ -45,7 +46,9 @@ def area_detail(request, kind: str, pk: int):
             "indicators": INDICATORS,
             "ranked": RANKED,
             "ranking": ranking if ranking in {i.code for i in RANKED} else DEFAULT_RANKING,
-            "organisations": len(data.rows),
+            "organisations": figures["organisations"],
+            "figures_at": figures["at"],
+            "refresh_minutes": max(settings.REGION_FIGURES_SECONDS // 60, 1),
         },
     )
 
@@ -81,4 +84,4 @@ def area_report(request, kind: str, pk: int):
 def area_figures(request, kind: str, pk: int):
     area = get_area_for(request.user, kind, pk)
     data = area_data(area)
-    return AreaFiguresExport().response(area, data, municipality_rows(area, data))
+    return AreaFiguresExport().response(area, data, municipality_rows(area, totals_of(data)))

@@ -168,7 +168,8 @@ MATRIX: dict[str, tuple[str | None, list[int]]] = {
     "roadmaps:item_track": ("roadmap_item", [302, 403, 403, 404, 404, 404, 404, 403, 200, 200, 403]),
     "roadmaps:item_evidence": ("roadmap_evidence", [302, 200, 200, 404, 404, 404, 404, 200, 200, 200, 200]),
     # Mentors and mentees are sent to the questionnaires; school staff to their school's page.
-    "monitoring:dashboard": (None, [302, 200, 200, 302, 302, 302, 302, 302, 302, 200, 200]),
+    # Above the municipalities (admin, region) the dashboard is the region's table: a redirect to it.
+    "monitoring:dashboard": (None, [302, 200, 200, 302, 302, 302, 302, 302, 302, 302, 302]),
     "monitoring:school_dashboard": ("school1", [302, 200, 200, 200, 200, 403, 403, 404, 404, 200, 200]),
     "monitoring:readiness_edit": ("school1", [302, 403, 403, 200, 200, 403, 403, 404, 404, 200, 403]),
     "monitoring:period_list": (None, [302, 200, 200, 200, 200, 403, 403, 200, 200, 200, 200]),
