@@ -54,7 +54,9 @@ ROADMAP_REPEAT = 5
 TARGET_PEAK_MB = 300
 TARGET_RATIO = 8.0
 
-USERS = (("coordinator", "coordinator"), ("admin", "admin"))
+# The municipal coordinator (one municipality), the regional coordinator (every municipality of the region,
+# read only) and the superuser (everything).
+USERS = (("coordinator", "coordinator"), ("region", "region"), ("admin", "admin"))
 PAGES = (
     ("/people/", {}),
     ("?role=mentee&young=true&q=ова", {"role": "mentee", "young": "true", "q": "ова"}),
@@ -63,6 +65,11 @@ PAGES = (
         {"organisation_kind": "school", "qualification_category": "highest"},
     ),
 )
+# The reference for each page: the Django admin's changelist of people (``registry/admin.py`` PersonAdmin: its
+# list_display, search on the full name, select_related organisation) as the superuser, on the same data. The
+# admin filters only on the person's own fields here, so the third page's reference leaves the kind out.
+ADMIN_PAGES = ({}, {"q": "ова"}, {"qualification_category": "highest"})
+TARGET_DASHBOARD_MS = 300
 RESULT_MARK = "BENCH-RESULT "
 
 
@@ -106,22 +113,31 @@ def start_peak_measurement() -> float:
 
 
 class Table:
-    def __init__(self):
-        self.rows: list[tuple[str, str, str, str]] = []
+    """measure | value | target | ok? | reference: the last is a figure of a stock tool measured in the same run
+    on the same data (the Django admin's changelist, django-import-export's default resource), with the ratio."""
 
-    def add(self, measure: str, value: str, target: str = "", ok: bool | None = None) -> None:
-        self.rows.append((measure, value, target, "" if ok is None else ("yes" if ok else "NO")))
+    def __init__(self):
+        self.rows: list[tuple[str, str, str, str, str]] = []
+
+    def add(self, measure: str, value: str, target: str = "", ok: bool | None = None, reference: str = "") -> None:
+        self.rows.append((measure, value, target, "" if ok is None else ("yes" if ok else "NO"), reference))
 
     def render(self) -> str:
-        header = ("measure", "value", "target", "ok?")
+        header = ("measure", "value", "target", "ok?", "reference (same run)")
         rows = [header, *self.rows]
-        widths = [max(len(row[index]) for row in rows) for index in range(4)]
+        widths = [max(len(row[index]) for row in rows) for index in range(5)]
         line = "-+-".join("-" * width for width in widths)
 
         def fmt(row):
-            measure, value, target, ok = row
+            measure, value, target, ok, reference = row
             return " | ".join(
-                [measure.ljust(widths[0]), value.rjust(widths[1]), target.ljust(widths[2]), ok.ljust(widths[3])]
+                [
+                    measure.ljust(widths[0]),
+                    value.rjust(widths[1]),
+                    target.ljust(widths[2]),
+                    ok.ljust(widths[3]),
+                    reference.ljust(widths[4]),
+                ]
             ).rstrip()
 
         return "\n".join([fmt(header), line, *(fmt(row) for row in self.rows)])
@@ -139,34 +155,67 @@ def found_count(html: bytes) -> str:
     return number(int(match.group(1))) if match else "?"
 
 
-def measure_pages(table: Table, show_queries: bool) -> None:
+def timed(get) -> tuple[list[float], object]:
+    """``REPEAT`` timings of ``get()`` in ms after ``WARMUP`` calls, and the last response."""
+    for _ in range(WARMUP):
+        get()
+    times = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        response = get()
+        times.append((time.perf_counter() - started) * 1000)
+    return times, response
+
+
+def client_for(username: str):
     from django.contrib.auth import get_user_model
-    from django.db import connection
     from django.test import Client
+
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def get_ok(client, url: str, params: dict | None = None):
+    response = client.get(url, params or {})
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} {params} : HTTP {response.status_code}")
+    return response
+
+
+def measure_admin_changelist() -> list[float]:
+    """The reference of each registry page: the admin changelist's median, in ``PAGES`` order."""
+    from django.urls import reverse
+
+    client = client_for("admin")
+    url = reverse("admin:registry_person_changelist")
+    medians = []
+    for params in ADMIN_PAGES:
+        log(f"pages: reference admin changelist {params}")
+        times, _response = timed(lambda params=params: get_ok(client, url, params))
+        medians.append(statistics.median(times))
+    return medians
+
+
+def reference_text(ours: float, reference: float, what: str = "admin changelist") -> str:
+    return f"{what} {reference:.1f} ms (ours {ours / reference:.2f}×)"
+
+
+def measure_pages(table: Table, show_queries: bool, references: list[float]) -> None:
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
     from django.urls import reverse
 
     url = reverse("registry:person_list")
     for username, label in USERS:
-        user = get_user_model().objects.get(username=username)
-        client = Client(SERVER_NAME="localhost")
-        client.force_login(user)
-        for page_label, params in PAGES:
+        client = client_for(username)
+        for (page_label, params), reference in zip(PAGES, references, strict=True):
             log(f"pages: {label} {page_label}")
 
-            def get(client=client, params=params, username=username):
-                response = client.get(url, params)
-                if response.status_code != 200:
-                    raise RuntimeError(f"{url} {params} as {username}: HTTP {response.status_code}")
-                return response
+            def get(client=client, params=params):
+                return get_ok(client, url, params)
 
-            for _ in range(WARMUP):
-                get()
-            times = []
-            for _ in range(REPEAT):
-                started = time.perf_counter()
-                response = get()
-                times.append((time.perf_counter() - started) * 1000)
+            times, response = timed(get)
             found = found_count(response.content)
             queries = {}
             for size in PAGE_SIZES:
@@ -180,7 +229,13 @@ def measure_pages(table: Table, show_queries: bool) -> None:
             median = statistics.median(times)
             p95 = statistics.quantiles(times, n=20)[-1]
             name = f"page {label} {page_label} ({found} found)"
-            table.add(f"{name}: median", f"{median:.1f} ms", f"≤ {TARGET_MEDIAN_MS} ms", median <= TARGET_MEDIAN_MS)
+            table.add(
+                f"{name}: median",
+                f"{median:.1f} ms",
+                f"≤ {TARGET_MEDIAN_MS} ms",
+                median <= TARGET_MEDIAN_MS,
+                reference_text(median, reference),
+            )
             table.add(f"{name}: p95", f"{p95:.1f} ms")
             counts = [queries[size] for size in PAGE_SIZES]
             table.add(
@@ -189,6 +244,59 @@ def measure_pages(table: Table, show_queries: bool) -> None:
                 "same for all",
                 len(set(counts)) == 1,
             )
+
+
+def measure_dashboards(table: Table, reference: float) -> None:
+    """The regional coordinator's pages: the area's table of municipalities × indicators, computed (the
+    cache emptied before each request) and as the next readers get it (from the database cache, for
+    ``REGION_FIGURES_SECONDS``), a municipality's page, and the municipal coordinator's dashboard."""
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    from region.access import areas_of
+    from registry.models import Municipality
+
+    region = client_for("region")
+    area = areas_of(get_user_model().objects.get(username="region"))[0]
+    table_url = reverse("region:area_detail", kwargs={"kind": area.kind, "pk": area.pk})
+    municipality = Municipality.objects.filter(region_id=area.pk).order_by("name").first()
+    pages = [
+        ("region: municipalities × indicators, computed", region, table_url, True),
+        ("region: municipalities × indicators, from the cache", region, table_url, False),
+        (
+            "region: a municipality's roadmaps and periods",
+            region,
+            reverse(
+                "region:municipality", kwargs={"kind": area.kind, "pk": area.pk, "municipality_pk": municipality.pk}
+            ),
+            False,
+        ),
+        (
+            "municipality: the coordinator's dashboard",
+            client_for("coordinator"),
+            reverse("monitoring:dashboard"),
+            False,
+        ),
+    ]
+    for label, client, url, cold in pages:
+        log(f"dashboards: {label}")
+
+        def get(client=client, url=url, cold=cold):
+            if cold:
+                cache.clear()
+            return get_ok(client, url)
+
+        times, _response = timed(get)
+        median = statistics.median(times)
+        table.add(
+            f"{label}: median",
+            f"{median:.1f} ms",
+            f"≤ {TARGET_DASHBOARD_MS} ms",
+            median <= TARGET_DASHBOARD_MS,
+            reference_text(median, reference),
+        )
+        table.add(f"{label}: p95", f"{statistics.quantiles(times, n=20)[-1]:.1f} ms")
 
 
 # --- 2. the import file ------------------------------------------------------------------------
@@ -987,6 +1095,9 @@ def main() -> int:
         help="leave out the registry pages (the imports need no region data: the default demo will do)",
     )
     parser.add_argument(
+        "--pages-only", action="store_true", help="only the registry pages and the dashboards (no imports)"
+    )
+    parser.add_argument(
         "--profile",
         type=int,
         nargs="?",
@@ -1018,9 +1129,12 @@ def main() -> int:
             f"{number(Person.objects.count())} / {number(Organisation.objects.count())}",
         )
         if not args.imports_only:
-            measure_pages(table, args.queries)
-        measure_import(table, args.skip_baseline, args.profile)
-        measure_roadmap(table)
+            references = measure_admin_changelist()
+            measure_pages(table, args.queries, references)
+            measure_dashboards(table, references[0])
+        if not args.pages_only:
+            measure_import(table, args.skip_baseline, args.profile)
+            measure_roadmap(table)
     except BaseException:
         print(table.render())
         raise

@@ -44,7 +44,7 @@ def area_totals(area: Area) -> dict:
     key = f"region:totals:{area.kind}:{area.pk}"
     found = cache.get(key)
     if found is None:
-        organisations = area.organisations().only("pk", "municipality_id")
+        organisations = area.organisations().select_related(None).only("pk", "municipality_id")
         data = live_data(list(organisations), among=organisations.values("pk"))
         found = {"totals": totals_of(data), "organisations": len(data.rows), "at": timezone.now()}
         cache.set(key, found, settings.REGION_FIGURES_SECONDS)
