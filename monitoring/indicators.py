@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from registry.models import (
@@ -290,11 +290,7 @@ def _count_people(figures: dict, ids: list[int], wanted, today: datetime.date) -
     def places(person_id: int, main: int) -> set[int]:
         return ({main} | elsewhere.get(person_id, set())) & known
 
-    involved, young_paired = _involvement(ids, wanted, elsewhere, places, threshold)
-    for pk in ids:
-        figures[pk]["involved"] = len(involved[pk])
-        figures[pk]["young_with_mentor"] = len(young_paired[pk])
-    _mark_shared(figures, elsewhere, places, involved, young_paired, threshold)
+    _involvement(figures, wanted, elsewhere, places, threshold)
 
 
 def _through_person(condition: Q) -> Q:
@@ -302,32 +298,43 @@ def _through_person(condition: Q) -> Q:
     return Q(*[(f"person__{lookup}", value) for lookup, value in condition.children])
 
 
-def _involvement(ids: list[int], wanted, elsewhere: dict, places, threshold) -> tuple[dict, dict]:
-    """Per organisation, the people in active pairs and groups, and the young teachers among the mentees."""
-    active = MentoringGroup.objects.filter(status=MentoringGroup.Status.ACTIVE).order_by()
-    involved: dict[int, set[int]] = {pk: set() for pk in ids}
-    for person_id, organisation_id in active.filter(
-        Q(mentor__organisation_id__in=wanted) | Q(mentor_id__in=list(elsewhere))
-    ).values_list("mentor_id", "mentor__organisation_id"):
-        for place in places(person_id, organisation_id):
-            involved[place].add(person_id)
-    young_paired: dict[int, set[int]] = {pk: set() for pk in ids}
-    for person_id, organisation_id, since in Participation.objects.filter(
-        Q(mentee__organisation_id__in=wanted) | Q(mentee_id__in=list(elsewhere)),
-        group__status=MentoringGroup.Status.ACTIVE,
-    ).values_list("mentee_id", "mentee__organisation_id", "mentee__teaching_since"):
-        for place in places(person_id, organisation_id):
-            involved[place].add(person_id)
-            if since is not None and since > threshold:
-                young_paired[place].add(person_id)
-    return involved, young_paired
+def _involvement(figures: dict, wanted, elsewhere: dict, places, threshold) -> None:
+    """Per organisation, the people in active pairs and groups, and the young teachers among the mentees.
 
-
-def _mark_shared(figures: dict, elsewhere: dict, places, involved: dict, young_paired: dict, threshold) -> None:
-    """List, per organisation and count of people, those it counted who work in another place too, so that
-    ``aggregate`` counts them once. Only they are listed: the frozen figures stay small."""
+    Counted by the database at each person's main place; the few who also work elsewhere are read one by
+    one and added to their other places, and listed for ``aggregate`` to count once."""
+    in_pair = Exists(MentoringGroup.objects.filter(status=MentoringGroup.Status.ACTIVE, mentor=OuterRef("pk")))
+    paired = Exists(Participation.objects.filter(group__status=MentoringGroup.Status.ACTIVE, mentee=OuterRef("pk")))
+    young = Q(paired, teaching_since__gt=threshold)
+    for row in (
+        Person.objects.filter(Q(in_pair) | Q(paired), organisation_id__in=wanted)
+        .values("organisation_id")
+        .annotate(involved=Count("pk"), young_with_mentor=Count("pk", filter=young))
+    ):
+        figures[row["organisation_id"]]["involved"] = row["involved"]
+        figures[row["organisation_id"]]["young_with_mentor"] = row["young_with_mentor"]
     if not elsewhere:
         return
+    involved, young_paired = set(), set()
+    for person_id, main, is_involved, is_young in (
+        Person.objects.filter(pk__in=list(elsewhere))
+        .annotate(is_involved=Q(in_pair) | Q(paired), is_young=young)
+        .values_list("pk", "organisation_id", "is_involved", "is_young")
+    ):
+        is_involved, is_young = bool(is_involved), bool(is_young)  # NULL: no start of teaching
+        for place in places(person_id, main) - {main}:
+            figures[place]["involved"] += is_involved
+            figures[place]["young_with_mentor"] += is_young
+        if is_involved:
+            involved.add(person_id)
+        if is_young:
+            young_paired.add(person_id)
+    _mark_shared(figures, elsewhere, places, involved, young_paired, threshold)
+
+
+def _mark_shared(figures: dict, elsewhere: dict, places, involved: set, young_paired: set, threshold) -> None:
+    """List, per organisation and count of people, those it counted who work in another place too, so that
+    ``aggregate`` counts them once. Only they are listed: the frozen figures stay small."""
     rows = Person.objects.filter(pk__in=list(elsewhere), left_municipality_on__isnull=True).values_list(
         "pk", "organisation_id", "mentor_profile__status", "mentee_profile__status", "teaching_since"
     )
@@ -338,8 +345,8 @@ def _mark_shared(figures: dict, elsewhere: dict, places, involved: dict, young_p
                 "mentors": mentor_status == ProfileStatus.ACTIVE,
                 "mentees": mentee_status == ProfileStatus.ACTIVE,
                 "young": since is not None and since > threshold,
-                "involved": person_id in involved[place],
-                "young_with_mentor": person_id in young_paired[place],
+                "involved": person_id in involved,
+                "young_with_mentor": person_id in young_paired,
             }
             shared = figures[place].setdefault("shared", {})
             for key, counted in flags.items():
