@@ -18,6 +18,8 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         ANALYTICAL_REPORT = "analytical_report", _("Аналитическая справка (PDF)")
         FIGURES = "figures", _("Показатели организаций (Excel)")
+        IMPORT_PLAN = "import_plan", _("Проверка файла с педагогами")
+        IMPORT_CONFIRM = "import_confirm", _("Загрузка педагогов в реестр")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(_("что"), max_length=30, choices=Kind.choices)
@@ -44,6 +46,11 @@ class Job(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:job_detail", args=[self.pk])
+
+    @property
+    def is_import(self) -> bool:
+        """A registry import's planning or confirm: its page is the upload's own (``params["batch"]``)."""
+        return self.kind in (self.Kind.IMPORT_PLAN, self.Kind.IMPORT_CONFIRM)
 
     @property
     def is_finished(self) -> bool:

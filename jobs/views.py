@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from mentoring_portal.exporters import download
 
@@ -16,6 +16,12 @@ def job_list(request):
 
 def job_detail(request, pk: int):
     job = get_job_for(request.user, pk)
+    if job.is_import:  # a large import's job: its progress and result are on the upload's page, while it is kept
+        from registry.models import ImportBatch
+
+        batch = ImportBatch.objects.filter(pk=job.params.get("batch")).first()
+        if batch is not None:
+            return redirect(batch)
     return render(request, "jobs/job_detail.html", {"job": job})
 
 

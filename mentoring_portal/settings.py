@@ -280,6 +280,9 @@ PORTAL_DEADLINE_CRON = os.environ.get("PORTAL_DEADLINE_CRON", "0 4 * * *")  # da
 PORTAL_DEADLINE_DAYS = [int(day) for day in env_list("PORTAL_DEADLINE_DAYS", "7,1")]
 # A worker silent this long (no heartbeat) is dead: its jobs go back to the queue.
 PORTAL_STALLED_SECONDS = float(os.environ.get("PORTAL_STALLED_SECONDS", "120"))
+# A teachers' file of more rows than this (counted from its structure, before its cells are read) is
+# checked and loaded by the worker, queue "imports"; smaller ones in the request (registry/import_jobs.py).
+IMPORT_IN_WORKER_ROWS = int(os.environ.get("PORTAL_IMPORT_IN_WORKER_ROWS", "5000"))
 
 # One cache for every app server, in PostgreSQL (its table comes with ``migrate``: region/migrations/0001).
 CACHES = {

@@ -3,23 +3,31 @@
 Upload → the file is read once and its plan stored → preview (GET reads the stored plan, never
 the file) → the user may reassign columns or pick organisations (POSTs that plan again) →
 confirm writes everything, or only the valid rows while the refused ones download as a file.
+
+A file of more rows than ``IMPORT_IN_WORKER_ROWS`` is planned and confirmed by the worker instead
+(``registry/import_jobs.py``): the same pages, and the preview shows the job's progress meanwhile.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jobs.models import Job
+from jobs.services import job_start
 from mentoring_portal.columns import mapping_form
-from mentoring_portal.spreadsheets import normalise
+from mentoring_portal.spreadsheets import normalise, number
 
 from ..exporters import ImportTemplate, RefusedRowsExport
 from ..forms import ImportUploadForm
+from ..import_jobs import busy, import_options, in_worker_options, job_title, latest_job, runs_in_worker
 from ..importing import COLUMNS, PREVIEW_ROWS, ImportPlan, import_confirm_batch, plan_import
 from ..models import ColumnChoice, ImportBatch, Organisation
+from ..tasks import import_confirm_job, import_plan_job
 
 
 def _require_importer(user) -> None:
@@ -32,20 +40,34 @@ def _get_batch(user, pk: int, *, lock: bool = False) -> ImportBatch:
     return get_object_or_404(batches.select_for_update() if lock else batches, pk=pk)
 
 
-def _options(batch: ImportBatch) -> dict:
-    """What the user set in the preview, as ``plan_import`` takes it (JSON keeps the column numbers as text)."""
-    return {
-        "chosen": {int(index): key for index, key in batch.options.get("columns", {}).items()} or None,
-        "organisations": batch.options.get("organisations", {}),
-        "organisation": batch.options.get("organisation"),
-    }
+def _start(user, batch: ImportBatch, kind: str, task, **params) -> Job:
+    title = job_title(kind, batch)
+    return job_start(user=user, kind=kind, title=title, params={"batch": batch.pk, **params}, task=task)
 
 
-def _replan(request, batch: ImportBatch) -> None:
+def _replan(request, batch: ImportBatch) -> bool:
+    """Plan the file again with the batch's options: here, or a large file in the worker (then True)."""
+    if runs_in_worker(batch):
+        batch.plan = {}
+        batch.save(update_fields=["plan", "options"])
+        _start(request.user, batch, Job.Kind.IMPORT_PLAN, import_plan_job)
+        return True
     remembered = ColumnChoice.objects.remembered(request.user, ImportBatch.Kind.REGISTRY, options=batch.options)
-    plan = plan_import(request.user, batch.file_name, bytes(batch.content), remembered=remembered, **_options(batch))
+    options = import_options(batch)
+    plan = plan_import(request.user, batch.file_name, bytes(batch.content), remembered=remembered, **options)
     batch.plan = plan.to_json()
     batch.save(update_fields=["plan", "options"])
+    return False
+
+
+def _editable(request, batch: ImportBatch) -> bool:
+    """The preview may be planned again or confirmed: not loaded yet, no job at work on it, its plan there."""
+    if batch.status != ImportBatch.Status.PREVIEWED or not batch.plan:
+        return False
+    if busy(batch):
+        messages.info(request, _("Файл ещё обрабатывается: дождитесь, пока портал закончит."))
+        return False
+    return True
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,15 +77,18 @@ def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None, organisations=organisations)
     if form.is_valid():
         upload = form.cleaned_data["file"]
+        content = upload.read()
+        chosen = {"organisation": form.chosen_organisation()} if form.chosen_organisation() else {}
         batch = ImportBatch.objects.create(
             user=request.user,
             file_name=upload.name[:255],
-            content=upload.read(),
-            options={"organisation": form.chosen_organisation()} if form.chosen_organisation() else {},
+            content=content,
+            options=chosen | in_worker_options(upload.name, content),
         )
         _replan(request, batch)
         return redirect(batch)
-    return render(request, "registry/import_upload.html", {"form": form, "organisations": organisations[:2]})
+    context = {"form": form, "organisations": organisations[:2], "worker_rows": number(settings.IMPORT_IN_WORKER_ROWS)}
+    return render(request, "registry/import_upload.html", context)
 
 
 def import_template(request):
@@ -88,9 +113,10 @@ def _preview_context(batch: ImportBatch, mapping=None) -> dict:
 def import_preview(request, pk: int):
     _require_importer(request.user)
     batch = _get_batch(request.user, pk)
-    if batch.status == ImportBatch.Status.APPLIED:
-        return render(request, "registry/import_preview.html", {"batch": batch, "plan": None})
-    return render(request, "registry/import_preview.html", _preview_context(batch))
+    job = latest_job(batch)  # a large file's: its progress while it runs, then how it ended
+    if batch.status == ImportBatch.Status.APPLIED or (job is not None and not job.is_finished):
+        return render(request, "registry/import_preview.html", {"batch": batch, "plan": None, "job": job})
+    return render(request, "registry/import_preview.html", _preview_context(batch) | {"job": job})
 
 
 @require_POST
@@ -98,7 +124,7 @@ def import_columns(request, pk: int):
     """The user says which column is which: the file is planned again, and the choice remembered for next time."""
     _require_importer(request.user)
     batch = _get_batch(request.user, pk, lock=True)
-    if batch.status != ImportBatch.Status.PREVIEWED:
+    if not _editable(request, batch):
         return redirect(batch)
     plan = ImportPlan.from_json(batch.plan)
     form = mapping_form(COLUMNS, plan.headers, plan.columns, data=request.POST)
@@ -106,11 +132,14 @@ def import_columns(request, pk: int):
         return render(request, "registry/import_preview.html", _preview_context(batch, mapping=form), status=400)
     chosen = form.chosen()
     batch.options = batch.options | {"columns": {str(index): key for index, key in chosen.items()}}
-    _replan(request, batch)
+    in_worker = _replan(request, batch)
     ColumnChoice.objects.remember_columns(
         request.user, ImportBatch.Kind.REGISTRY, plan.headers, chosen, options=batch.options
     )
-    messages.success(request, _("Столбцы назначены, файл прочитан заново."))
+    if in_worker:
+        messages.success(request, _("Столбцы назначены, файл читается заново."))
+    else:
+        messages.success(request, _("Столбцы назначены, файл прочитан заново."))
     return redirect(batch)
 
 
@@ -119,7 +148,7 @@ def import_organisations(request, pk: int):
     """The user picks the organisation for names that fit several; the file is planned again with that."""
     _require_importer(request.user)
     batch = _get_batch(request.user, pk, lock=True)
-    if batch.status != ImportBatch.Status.PREVIEWED:
+    if not _editable(request, batch):
         return redirect(batch)
     allowed = set(Organisation.objects.staffed_by(request.user).values_list("pk", flat=True))
     picked = dict(batch.options.get("organisations", {}))
@@ -128,8 +157,10 @@ def import_organisations(request, pk: int):
         if row.choices and value.isdecimal() and int(value) in allowed:
             picked[normalise(row.typed_organisation)] = int(value)
     batch.options = batch.options | {"organisations": picked}
-    _replan(request, batch)
-    messages.success(request, _("Организации выбраны, файл прочитан заново."))
+    if _replan(request, batch):
+        messages.success(request, _("Организации выбраны, файл читается заново."))
+    else:
+        messages.success(request, _("Организации выбраны, файл прочитан заново."))
     return redirect(batch)
 
 
@@ -148,7 +179,17 @@ def import_confirm(request, pk: int):
         messages.info(request, _("Этот файл уже загружен."))
         return redirect(batch)
     valid_only = request.POST.get("valid_only") == "1"
-    plan = import_confirm_batch(user=request.user, batch=batch, valid_only=valid_only, **_options(batch))
+    if runs_in_worker(batch):
+        # Under the batch's lock: a second confirm finds this one's job busy and starts none.
+        if _editable(request, batch):
+            _start(request.user, batch, Job.Kind.IMPORT_CONFIRM, import_confirm_job, valid_only=valid_only)
+        return redirect(batch)
+    plan = import_confirm_batch(user=request.user, batch=batch, valid_only=valid_only, **import_options(batch))
+    return _confirmed(request, batch, plan)
+
+
+def _confirmed(request, batch: ImportBatch, plan: ImportPlan):
+    """What the confirm did, told as the page's message."""
     if plan.replanned:
         messages.warning(
             request,
