@@ -18,6 +18,7 @@ import csv
 import datetime
 import functools
 import io
+import operator
 import re
 import zipfile
 import zlib
@@ -221,8 +222,9 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int = MAX_SHEET_XML
 
 # --- xlsx ---------------------------------------------------------------------------------------
 # A cell that is not self-closing: it holds a value (or a formula); styled empty cells are ``<c …/>``.
-_FILLED_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"[^>]*(?<!/)>')
-_FILLED_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"[^>]*(?<!/)>')
+# Its column letters and its row number, found in one pass.
+_FILLED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
+_LETTERS, _ROW_NUMBER = operator.itemgetter(0), operator.itemgetter(1)
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>((?:(?!</c>).){0,4000}?)</c>', re.DOTALL)
 
 
@@ -281,11 +283,11 @@ def check_sheet_size(data: bytes) -> None:
     while start < len(data):
         end = data.find(b"</row>", start + 2**20)
         end = len(data) if end == -1 else end + len(b"</row>")
-        chunk = data[start:end]
-        letters = set(_FILLED_COLUMN.findall(chunk))
-        if letters:
+        cells = _FILLED_CELL.findall(data[start:end])
+        if cells:
+            letters = set(map(_LETTERS, cells))
             columns = max(columns, *(column_index_from_string(letter.decode()) for letter in letters))
-            rows = max(rows, *map(int, _FILLED_ROW.findall(chunk)))
+            rows = max(rows, *map(int, set(map(_ROW_NUMBER, cells))))  # a row's number once, not once per cell
         start = end
     _refuse_size(rows, columns)
 
@@ -408,8 +410,9 @@ def _numbered_rows(rows) -> list[tuple[int, list]]:
     """Only the rows that hold something, each with its 1-based number as Excel shows it."""
     numbered = []
     for row_number, row in enumerate(rows, start=1):
-        cells = list(row)
-        if any(cell not in ("", None) for cell in cells):
+        cells = row if row.__class__ is list else list(row)
+        # Something besides empty strings and None: counted in C, not compared cell by cell in Python.
+        if cells.count("") + cells.count(None) < len(cells):
             numbered.append((row_number, cells))
             if len(numbered) > MAX_DATA_ROWS + HEADER_SEARCH_ROWS:
                 raise SpreadsheetError(
@@ -624,6 +627,17 @@ def clean_text(value) -> str:
         return " ".join((value.replace("\xa0", " ") if "\xa0" in value else value).split())
     if value is None:
         return ""
+    if value.__class__ is float or value.__class__ is datetime.date:
+        return _clean_value(value)  # years of experience, dates of consent: a few hundred values in a file
+    return _clean_other(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean_value(value) -> str:
+    return _clean_other(value)
+
+
+def _clean_other(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime.datetime):

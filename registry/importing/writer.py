@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
+import itertools
+import re
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -21,9 +24,10 @@ from ..models import (
     Person,
     Subject,
 )
-from .plan import ImportPlan, Planner, RowPlan, fingerprint
+from .plan import ImportPlan, Planner, RowPlan, fingerprint, gc_paused
 
 
+@gc_paused()
 @transaction.atomic
 def apply_import(
     user,
@@ -59,14 +63,7 @@ def apply_import(
             pk__in={row.organisation_id for row in plan.rows if row.organisation_id}
         ).values_list("pk", "municipality_id")
     )
-    subjects = {
-        (subject.municipality_id, normalise(subject.name)): subject.pk
-        for subject in Subject.objects.for_municipalities(set(municipality_of.values()))
-    }
-
-    def subject_pk(row, name: str) -> int:
-        key = normalise(name)
-        return subjects.get((None, key)) or subjects[(municipality_of[row.organisation_id], key)]
+    subject_pk = _subject_lookup(municipality_of)
 
     creates = [row for row in plan.rows if row.action == "create"]
     updates = [row for row in plan.rows if row.action == "update"]
@@ -117,6 +114,26 @@ def apply_import(
     return plan
 
 
+def _subject_lookup(municipality_of: dict[int, int]):
+    """``subject_pk(row, name)``: the subject a row names, the shared one or its municipality's, looked up
+    once per organisation and spelling (a file of 20,000 rows repeats a few dozen)."""
+    subjects = {
+        (subject.municipality_id, normalise(subject.name)): subject.pk
+        for subject in Subject.objects.for_municipalities(set(municipality_of.values()))
+    }
+    found: dict[tuple[int, str], int] = {}
+
+    def subject_pk(row: RowPlan, name: str) -> int:
+        pk = found.get((row.organisation_id, name))
+        if pk is None:
+            key = normalise(name)
+            pk = subjects.get((None, key)) or subjects[(municipality_of[row.organisation_id], key)]
+            found[(row.organisation_id, name)] = pk
+        return pk
+
+    return subject_pk
+
+
 COPY_TEXT_COLUMNS = ("last_name", "first_name", "middle_name", "position", "email", "phone", "consent_document")
 COPY_COLUMNS = ("organisation_id", *COPY_TEXT_COLUMNS, "qualification_category", "teaching_since", "consent_date")
 
@@ -134,48 +151,62 @@ def reserve_ids(model, count: int) -> list[int]:
 
 
 def copy_rows(model, columns: tuple[str, ...], rows, *, not_null: tuple[str, ...] = ()) -> None:
-    """Write ``rows`` (tuples in the order of ``columns``) with PostgreSQL's COPY, in CSV.
+    """Write ``rows`` (tuples of Python values in the order of ``columns``; ``None`` is NULL) with COPY.
 
-    COPY is about three times faster than ``bulk_create`` here (see bench/): for a school's
-    largest file that is what keeps the import within its five-second budget. ``not_null``
-    lists the text columns whose empty cells are empty strings, not NULL.
+    COPY is about three times faster than ``bulk_create`` here (see bench/): for a school's largest
+    file that is what keeps the import within its budget. With psycopg 3 the rows go in COPY's
+    binary format, each typed from the model's field: no CSV to write here and no text for the
+    database to parse back into numbers, dates and timestamps (for 20,000 people 0.06 s less here,
+    the database's share unchanged), and psycopg sends them as they come, so the database stores
+    the first rows while the last are made. With psycopg2 they go as CSV; ``not_null`` lists the
+    text columns whose empty strings stay empty strings there (an empty CSV field is NULL).
     """
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    if not buffer.tell():
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
-    buffer.seek(0)
-    options = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
-    statement = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})"
+    rows = itertools.chain((first,), rows)
+    table = model._meta.db_table
     with connection.cursor() as cursor:
         if hasattr(cursor.cursor, "copy_expert"):  # psycopg2
-            cursor.copy_expert(statement, buffer)
-        else:  # psycopg 3, which the task queue's worker needs and Django then prefers
-            with cursor.cursor.copy(statement) as copy:
-                copy.write(buffer.getvalue())
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(rows)
+            buffer.seek(0)
+            options = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
+            cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})", buffer)
+            return
+        # psycopg 3, which the task queue's worker needs and Django then prefers
+        fields = {field.column: field for field in model._meta.concrete_fields}
+        types = [TYPE_MODIFIERS.sub("", fields[column].db_type(connection)) for column in columns]
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)") as copy:
+            copy.set_types(types)
+            collections.deque(map(copy.write_row, rows), maxlen=0)
+
+
+TYPE_MODIFIERS = re.compile(r"\(.*\)")  # varchar(100) → varchar, the name psycopg knows the type by
 
 
 def copy_people(rows: list[RowPlan]) -> None:
     """Insert the new people with COPY, their ids reserved beforehand."""
-    now = timezone.now().isoformat()
+    now = timezone.now()
     for row, pk in zip(rows, reserve_ids(Person, len(rows)), strict=True):
         row.person_id = pk
-    values = []
-    for row in rows:
-        fields = row.person_fields
-        values.append(
-            (
-                row.person_id,
-                row.organisation_id,
-                *(fields.get(name, "") for name in COPY_TEXT_COLUMNS),
-                fields.get("qualification_category", Person.Category.NONE),
-                fields.get("teaching_since") or "",
-                fields.get("consent_date") or "",
-                now,
-                now,
-            )
+    none = str(Person.Category.NONE)
+
+    def values(row: RowPlan) -> tuple:
+        get = row.person_fields.get
+        return (
+            row.person_id,
+            row.organisation_id,
+            *[get(name, "") for name in COPY_TEXT_COLUMNS],
+            get("qualification_category", none),
+            get("teaching_since"),
+            get("consent_date"),
+            now,
+            now,
         )
-    copy_rows(Person, ("id", *COPY_COLUMNS, "created_at", "updated_at"), values, not_null=COPY_TEXT_COLUMNS)
+
+    copy_rows(Person, ("id", *COPY_COLUMNS, "created_at", "updated_at"), map(values, rows), not_null=COPY_TEXT_COLUMNS)
 
 
 def _apply_mentors(rows: list[RowPlan]) -> None:
@@ -200,8 +231,8 @@ def _apply_mentors(rows: list[RowPlan]) -> None:
                 ids[row.person_id],
                 row.person_id,
                 defaults.capacity,
-                "f",
-                defaults.status,
+                False,
+                str(defaults.status),
                 row.mentor.get("text", ""),
                 "",
                 "",
