@@ -386,18 +386,7 @@ class Planner:
     # --- loading what is stored, in a fixed number of queries -----------------------------
     def load_existing(self, organisation_ids: set[int]) -> None:
         people = Person.objects.filter(organisation_id__in=organisation_ids).values(
-            "pk",
-            "organisation_id",
-            "last_name",
-            "first_name",
-            "middle_name",
-            "position",
-            "qualification_category",
-            "teaching_since",
-            "consent_date",
-            "email",
-            "phone",
-            "anonymised_at",
+            "pk", "organisation_id", *RowPlan.PERSON_FIELDS, "anonymised_at"
         )
         self.existing = {
             person_key(p["organisation_id"], p["last_name"], p["first_name"], p["middle_name"]): p for p in people
