@@ -3,14 +3,22 @@
 Run by ``bench/load.py``, which prepares the accounts, starts gunicorn and passes, through
 the environment:
 
-- ``LOAD_ACCOUNTS``: JSON ``{"coordinator": [...], "curator": [...], "director": [...]}``;
-- ``LOAD_USERS``: JSON ``{"coordinator": n, "curator": n, "director": n}`` (locust's
-  ``fixed_count`` per class; their sum is the ``--users`` given to locust);
+- ``LOAD_ACCOUNTS``: JSON ``{"regional": [...], "coordinator": [...], "curator": [...], ...}``,
+  the logins per role (``scenario.JOURNEYS``'s keys);
+- ``LOAD_USERS``: JSON ``{"regional": n, "coordinator": n, ...}`` (locust's ``fixed_count``
+  per class; their sum is the ``--users`` given to locust);
 - ``LOAD_THINK``: ``"min,max"`` think time in seconds between two steps of a journey;
 - ``LOAD_DURATION``: seconds of journeys, counted from the moment the last user has signed in;
+- ``LOAD_WORK``: JSON ``{"region report": n, "municipal report": n, "import": n}``: how many
+  of each the users start during the journeys (``scenario.WORK``), the i-th due ``i / n`` of
+  the way through them; the first user of the kind's role (``scenario.WORK_ROLES``) to finish
+  a pause between two steps after that starts it, then goes on with its journey;
+- ``LOAD_IMPORTS``: JSON ``{login: [xlsx path, ...]}``: the importing curators' files, uploaded
+  in turn (an importer without a file starts no import);
 - ``LOAD_SAMPLES``: where to write every request as JSON lines when the test stops
   (name, start, response time, failure), for exact percentiles; the first line holds the
-  moment the journeys started.
+  moment the journeys started. The background work the users started (when asked, when the
+  worker had it, when the user had the result) goes to ``work.jsonl`` beside it.
 
 Two phases. The sign-in burst: every user, as it is spawned, signs in through the real
 form and waits until all have; a sign-in hashes the password (PBKDF2, about a second of
@@ -46,7 +54,12 @@ ACCOUNTS: dict[str, list[str]] = json.loads(os.environ.get("LOAD_ACCOUNTS", "{}"
 USERS: dict[str, int] = json.loads(os.environ.get("LOAD_USERS", "{}"))
 THINK = tuple(float(value) for value in os.environ.get("LOAD_THINK", "3,8").split(","))
 DURATION = float(os.environ.get("LOAD_DURATION", "60"))
+WORK_PLAN: dict[str, int] = json.loads(os.environ.get("LOAD_WORK", "{}"))
+IMPORTS: dict[str, list[str]] = json.loads(os.environ.get("LOAD_IMPORTS", "{}"))
 SAMPLES: list[dict] = []
+WORK: list[dict] = []  # one record per piece of background work, by token (its index + 1)
+_work_taken: dict[str, int] = dict.fromkeys(WORK_PLAN, 0)
+ROLE_WORK = {role: kind for kind, role in scenario.WORK_ROLES.items()}
 _pools = {role: itertools.cycle(logins) for role, logins in ACCOUNTS.items() if logins}
 _signed_in = {"count": 0, "journeys_from": None}
 _all_signed_in = gevent.event.Event()
@@ -73,22 +86,73 @@ def dump(**kwargs):
             handle.write(json.dumps({"journeys_from": _signed_in["journeys_from"], "duration": DURATION}) + "\n")
             for sample in SAMPLES:
                 handle.write(json.dumps(sample, ensure_ascii=False) + "\n")
+        with open(Path(path).with_name("work.jsonl"), "w", encoding="utf-8") as handle:
+            for record in WORK:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 class LocustBrowser(scenario.Browser):
     """``scenario.Browser`` over locust's HTTP session: each request timed under its page kind."""
 
-    def __init__(self, user: HttpUser):
+    def __init__(self, user: PortalUser):
         self.user = user
+        self.uploads = itertools.cycle(IMPORTS.get(user.username) or [None])
+        self.kind = ROLE_WORK.get(user.role)
+        self.working = False
 
     def think(self):
+        """The pause between two steps; then, if the plan's next piece of work of this role is due, this
+        user starts it (its own steps and pauses), and the journey goes on where it was."""
         gevent.sleep(random.uniform(*THINK))
+        if self.kind and not self.working and self.due(self.kind):
+            self.working = True
+            try:
+                scenario.WORK[self.kind](self)
+            except scenario.StepFailed:
+                pass  # recorded already: the failed request, or the work's own record
+            finally:
+                self.working = False
 
-    def _request(self, method, path, name, data, expect):
+    def due(self, kind):
+        """The plan's i-th of a kind is due once ``i / n`` of the journeys have gone by; whoever of the role
+        asks first takes it (greenlets switch only on I/O: no lock needed)."""
+        if kind == scenario.IMPORT and self.user.username not in IMPORTS:
+            return False
+        planned, taken, started = WORK_PLAN.get(kind, 0), _work_taken.get(kind, 0), _signed_in["journeys_from"]
+        if taken >= planned or started is None or time.time() < started + DURATION * taken / planned:
+            return False
+        _work_taken[kind] = taken + 1
+        return True
+
+    def pause(self, seconds):
+        gevent.sleep(seconds)
+
+    def import_file(self):
+        path = next(self.uploads)
+        return None if path is None else (Path(path).name, Path(path).read_bytes())
+
+    def work_started(self, kind):
+        WORK.append({"kind": kind, "user": self.user.username, "start": time.time(), "queued": None, "end": None})
+        return len(WORK)
+
+    def work_queued(self, token, job_path):
+        WORK[token - 1] |= {"queued": job_path, "queued_at": time.time()}
+
+    def work_done(self, token, *, ok, detail=""):
+        WORK[token - 1] |= {"end": time.time(), "ok": ok, "detail": detail}
+
+    def _request(self, method, path, name, data, expect, files=None):
         expect = expect or scenario.Expect()
         failure = None
         with self.user.client.request(
-            method, path, name=name, data=data, allow_redirects=True, catch_response=True
+            method,
+            path,
+            name=name,
+            data=data,
+            files=files,
+            headers={"X-Load-Kind": name},  # bench/gunicorn_hooks.py logs each request's CPU under it
+            allow_redirects=True,
+            catch_response=True,
         ) as response:
             content_type = response.headers.get("Content-Type", "")
             page = scenario.Page(
@@ -151,6 +215,11 @@ class PortalUser(HttpUser):
             self.signed_in = "login page" not in str(error)
 
 
+class Regional(PortalUser):
+    role = "regional"
+    fixed_count = USERS.get("regional", 0)
+
+
 class Coordinator(PortalUser):
     role = "coordinator"
     fixed_count = USERS.get("coordinator", 0)
@@ -161,6 +230,16 @@ class Curator(PortalUser):
     fixed_count = USERS.get("curator", 0)
 
 
+class Importer(PortalUser):
+    role = "importer"
+    fixed_count = USERS.get("importer", 0)
+
+
 class Director(PortalUser):
     role = "director"
     fixed_count = USERS.get("director", 0)
+
+
+class Mentor(PortalUser):
+    role = "mentor"
+    fixed_count = USERS.get("mentor", 0)

@@ -13,6 +13,15 @@ way a person does: they open a list, follow a link found on it, read the form on
 field added later is posted back as it was rendered) and post it with one field changed.
 Every request has a page-kind name (``registry: list``, ``roadmaps: PDF``...) under which
 the benchmark groups its timings.
+
+Background work (the region's analytical report, the municipal report, a school's import) is
+started by the driver, not by the journeys: ``WORK`` holds a flow per kind that starts from any
+page, and the load's driver runs one between two steps of a journey of the role in
+``WORK_ROLES`` when its plan says the next one is due, as a person who leaves what they read
+to press the report button. A journey run with ``everything`` does each once (the tests).
+Either way the flow follows whichever answer the portal gives, the file at once or a job page
+that refreshes itself until the worker is done, and tells the driver when the work was asked
+for, queued and finished (``Browser.work_*``).
 """
 
 from __future__ import annotations
@@ -34,15 +43,25 @@ PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Page kinds whose response is a file: their latency target is the export one, not the page one.
+# «region: report PDF» is the button: a job page at region scale, the PDF itself for a small area.
 EXPORT_KINDS = frozenset(
     {
         "registry: xlsx export",
         "monitoring: municipal report PDF",
         "program: PDF",
         "roadmaps: PDF",
+        "region: figures xlsx",
+        "region: report PDF",
+        "jobs: download",
     }
 )
+# The requests that carry a spreadsheet in or write it: the import's own target, not a page's.
+IMPORT_KINDS = frozenset({"import: upload POST", "import: confirm POST"})
 LOGIN_KINDS = frozenset({"login: POST"})
+
+# The kinds of background work (``WORK`` below: the flow that starts each).
+REGION_REPORT, MUNICIPAL_REPORT, IMPORT = "region report", "municipal report", "import"
+WORK_KINDS = (REGION_REPORT, MUNICIPAL_REPORT, IMPORT)
 
 
 # --- what a driver returns and must provide ------------------------------------------------------
@@ -66,6 +85,7 @@ class Expect:
     redirect: bool = False  # a POST must end on another page (PRG), not re-render its form
     success_message: bool = False  # the page after the redirect shows a Django success message
     login_page: bool = False  # only the login form itself may end on /accounts/login/
+    or_job: bool = False  # a job's page (/jobs/<pk>/) instead of the file is fine too: the worker makes it
 
 
 class StepFailed(Exception):
@@ -74,7 +94,11 @@ class StepFailed(Exception):
 
 class Browser:
     """What a journey drives: GET, POST and a pause. Each adapter (locust, requests, Django's test
-    client) implements ``_request``; pausing is a no-op except under load."""
+    client) implements ``_request``; pausing is a no-op except under load.
+
+    Background work needs more of the driver: ``upload`` (a multipart POST: ``_request`` with
+    ``files``), ``import_file``, ``pause`` and the ``work_*`` records; the defaults upload
+    nothing and record nothing."""
 
     def get(self, path: str, *, name: str, expect: Expect | None = None) -> Page:
         return self._request("GET", path, name, None, expect)
@@ -82,10 +106,39 @@ class Browser:
     def post(self, path: str, data: list[tuple[str, str]], *, name: str, expect: Expect | None = None) -> Page:
         return self._request("POST", path, name, data, expect)
 
+    def upload(
+        self,
+        path: str,
+        data: list[tuple[str, str]],
+        files: dict[str, tuple[str, bytes, str]],
+        *,
+        name: str,
+        expect: Expect | None = None,
+    ) -> Page:
+        """A form with a file: ``files`` maps the field to (file name, content, content type)."""
+        return self._request("POST", path, name, data, expect, files=files)
+
     def think(self) -> None:
         pass
 
-    def _request(self, method: str, path: str, name: str, data, expect: Expect | None) -> Page:
+    def pause(self, seconds: float) -> None:
+        """Wait on a page that refreshes itself (a job's progress); a no-op except under load."""
+
+    def import_file(self) -> tuple[str, bytes] | None:
+        """The spreadsheet this user uploads (file name, content), if any."""
+        return None
+
+    def work_started(self, kind: str) -> int:
+        """The request that asks for background work is about to go; returns a token for the records below."""
+        return 0
+
+    def work_queued(self, token: int, job_path: str) -> None:
+        """The portal answered with a job page (``/jobs/<pk>/`` or another refreshing page): the worker has it."""
+
+    def work_done(self, token: int, *, ok: bool, detail: str = "") -> None:
+        """The user has the result (the file, the import's success message), or saw it fail."""
+
+    def _request(self, method: str, path: str, name: str, data, expect: Expect | None, files=None) -> Page:
         raise NotImplementedError
 
 
@@ -95,6 +148,8 @@ def problem(page: Page, expect: Expect) -> str | None:
         return f"HTTP {page.status} at {page.path}"
     if not expect.login_page and page.path.startswith(LOGIN_PATH):
         return "ended on the login page: the session was lost"
+    if expect.or_job and page.content_type.startswith("text/html") and re.fullmatch(JOB_PATH, page.path):
+        return None
     if not page.content_type.startswith(expect.content_type):
         return f"content type {page.content_type!r}, expected {expect.content_type!r}"
     if expect.content_type != "text/html" and page.size == 0:
@@ -203,11 +258,110 @@ def open_person(browser: Browser, rng: random.Random, page: Page) -> Page | None
     return browser.get(rng.choice(people), name="person: detail")
 
 
+# --- background work: the file at once, or a job page that refreshes itself until the worker is done --
+JOB_PATH = r"/jobs/\d+/"
+REFRESH = re.compile(r'<meta\s+http-equiv="refresh"\s+content="([\d.]+)\s*(?:;\s*url=([^"]*))?"', re.I)
+JOB_WAIT_S = 900  # how long a person leaves a job's page open before giving up (a run ends sooner)
+
+
+def refreshing(page: Page) -> tuple[float, str] | None:
+    """(seconds, where to) when the page reloads itself, as a job's progress page does."""
+    match = REFRESH.search(page.text)
+    if match is None:
+        return None
+    return max(float(match.group(1)), 1.0), html.unescape(match.group(2) or "").strip() or page.path
+
+
+def give_up(browser: Browser, token: int, why: str):
+    browser.work_done(token, ok=False, detail=why)
+    raise StepFailed(why)
+
+
+def wait_for_job(browser: Browser, page: Page, token: int) -> Page:
+    """Stay on a page that refreshes itself until it no longer does, as a person who leaves the tab
+    open; each refresh is a request («jobs: progress page»). A page that does not refresh is returned
+    as it is (the work was done in the request, or the worker was already done)."""
+    if re.fullmatch(JOB_PATH, page.path) or refreshing(page):
+        browser.work_queued(token, page.path)
+    waited = 0.0
+    while (refresh := refreshing(page)) is not None:
+        if waited >= JOB_WAIT_S:
+            give_up(browser, token, f"the job's page still refreshes after {waited:.0f} s")
+        seconds, where = refresh
+        browser.pause(seconds)
+        waited += seconds
+        page = browser.get(where, name="jobs: progress page")
+    return page
+
+
+def file_or_job(browser: Browser, token: int, page: Page, content_type: str) -> None:
+    """After the request for a document: the file itself (rendered in the request), or its job's page,
+    waited on until the worker is done, then the download."""
+    if page.content_type.startswith(content_type):
+        browser.work_done(token, ok=True, detail="in the request")
+        return
+    page = wait_for_job(browser, page, token)
+    if "alert-danger" in page.text:
+        give_up(browser, token, "the job failed: " + (form_errors(page.text) or "no reason shown"))
+    download = links(page.text, JOB_PATH + r"download/")
+    if not download:
+        give_up(browser, token, "no download link on the finished job's page")
+    browser.work_done(token, ok=True, detail="worker")
+    browser.think()
+    browser.get(download[0], name="jobs: download", expect=Expect(content_type=content_type))
+
+
+def loaded(page: Page) -> bool:
+    """The import's page says the file is written (the applied batch, or the message after the confirm)."""
+    return "alert-success" in page.text
+
+
+def import_spreadsheet(browser: Browser, file: tuple[str, bytes]) -> None:
+    """A curator loads the school's spreadsheet: the form, the upload (the file read and checked, in the
+    request or by the worker), the preview, the confirm (again if the registry changed meanwhile);
+    done when the portal says the file is loaded. Either step may answer with a page that refreshes
+    until the worker is done."""
+    file_name, content = file
+    page = browser.get("/import/", name="import: form")
+    form = require(form_posting_to(page.text, r"/import/", page.path), "the import form")
+    browser.think()
+    token = browser.work_started(IMPORT)
+    page = browser.upload(
+        form.action,
+        form.data(),
+        {"file": (file_name, content, XLSX)},
+        name="import: upload POST",
+        expect=Expect(redirect=True),
+    )
+    page = wait_for_job(browser, page, token)
+    for _attempt in range(3):
+        confirm = form_posting_to(page.text, r"/import/\d+/confirm/", page.path)
+        if confirm is None and not loaded(page) and (previews := links(page.text, r"/import/\d+/")):
+            page = browser.get(previews[0], name="import: preview")
+            confirm = form_posting_to(page.text, r"/import/\d+/confirm/", page.path)
+        if confirm is None:
+            break
+        if confirm.value("valid_only") == "1":
+            give_up(browser, token, "the preview refused rows: " + (form_errors(page.text) or "see the batch"))
+        browser.think()
+        page = browser.post(confirm.action, confirm.data(), name="import: confirm POST", expect=Expect(redirect=True))
+        page = wait_for_job(browser, page, token)
+        if not loaded(page) and (previews := links(page.text, r"/import/\d+/")):
+            page = browser.get(previews[0], name="import: preview")
+        if loaded(page):
+            browser.work_done(token, ok=True)
+            return
+    give_up(browser, token, "the import did not end loaded: " + (form_errors(page.text) or "no message shown"))
+
+
 # --- journeys ---------------------------------------------------------------------------------------
 def coordinator_journey(browser: Browser, rng: random.Random, *, everything: bool = False) -> None:
     """A municipal coordinator: the registry with filters, search, sorting and pages, people, the
-    filtered registry in Excel, the monitoring dashboard, now and then the municipal report PDF."""
+    filtered registry in Excel, the monitoring dashboard, the roadmaps overview; with ``everything``
+    the municipal analytical report too (under load the driver asks for it, see ``WORK``)."""
     browser.get("/", name="home")
+    if everything:
+        municipal_report(browser)
     browser.think()
     listing = browser.get("/people/", name="registry: list")
     browser.think()
@@ -228,12 +382,28 @@ def coordinator_journey(browser: Browser, rng: random.Random, *, everything: boo
     if everything or rng.random() < 0.3:
         browser.think()
         browser.get("/roadmaps/overview/", name="roadmaps: overview")
-    if everything or rng.random() < 0.1:
-        browser.think()
-        periods = browser.get("/monitoring/periods/", name="monitoring: periods")
-        period = require(links(periods.text, r"/monitoring/periods/\d+/"), "a monitoring period")[0]
-        browser.think()
-        browser.get(period + "report.pdf", name="monitoring: municipal report PDF", expect=Expect(content_type=PDF))
+
+
+def municipal_report(browser: Browser) -> None:
+    """The monitoring periods, and the first one's analytical report: the PDF, or its job's page."""
+    browser.think()
+    periods = browser.get("/monitoring/periods/", name="monitoring: periods")
+    period = require(links(periods.text, r"/monitoring/periods/\d+/"), "a monitoring period")[0]
+    browser.think()
+    token = browser.work_started(MUNICIPAL_REPORT)
+    page = browser.get(
+        period + "report.pdf", name="monitoring: municipal report PDF", expect=Expect(content_type=PDF, or_job=True)
+    )
+    file_or_job(browser, token, page, PDF)
+
+
+def region_report(browser: Browser, area: Page) -> None:
+    """The report button of the area's page: a job at region scale (its page, then the PDF), or the PDF."""
+    browser.think()
+    report = require(links(area.text, re.escape(area.path) + r"report\.pdf"), "the report button")[0]
+    token = browser.work_started(REGION_REPORT)
+    page = browser.get(report, name="region: report PDF", expect=Expect(content_type=PDF, or_job=True))
+    file_or_job(browser, token, page, PDF)
 
 
 def curator_journey(browser: Browser, rng: random.Random, *, everything: bool = False) -> None:
@@ -301,10 +471,108 @@ def director_journey(browser: Browser, rng: random.Random, *, everything: bool =
     open_person(browser, rng, listing)
 
 
+AREA_PATH = r"/regions/(?:region|district)/\d+/"
+
+
+def options(text: str, select_name: str) -> list[str]:
+    """The non-empty option values of the page's ``<select name=select_name>``."""
+    select = between(text, f'name="{select_name}"', "</select>")
+    return [value for value in re.findall(r'<option value="([^"]*)"', select) if value]
+
+
+def regional_journey(browser: Browser, rng: random.Random, *, everything: bool = False) -> None:
+    """A regional coordinator (reads only): the municipalities × indicators table, a ranking, one
+    municipality's roadmap and monitoring state (30 %: one of its periods), the region-wide registry
+    with a search and a filter (50 %: by municipality), a person, 30 %: the figures for the statistical
+    forms in Excel; with ``everything`` the region's analytical report too (under load the driver asks
+    for it, see ``WORK``: a job, the user waits on its page and downloads the PDF)."""
+    browser.get("/", name="home")
+    browser.think()
+    area = area_page(browser)
+    if everything:
+        region_report(browser, area)
+    if rankings := options(area.text, "by"):
+        browser.think()
+        browser.get(query(area.path, {"by": rng.choice(rankings)}), name="region: area ranking")
+    browser.think()
+    municipalities = require(links(area.text, re.escape(area.path) + r"municipalities/\d+/"), "a municipality")
+    municipality = browser.get(rng.choice(municipalities), name="region: municipality")
+    periods = links(municipality.text, r"/monitoring/periods/\d+/")
+    if periods and (everything or rng.random() < 0.3):
+        browser.think()
+        browser.get(periods[0], name="monitoring: period")
+    browser.think()
+    listing = browser.get("/people/", name="region: registry list")
+    browser.think()
+    browser.get(query("/people/", {"q": rng.choice(SEARCHES)}), name="region: registry search")
+    browser.think()
+    params = dict(rng.choice(FILTERS))
+    if (choices := options(listing.text, "municipality")) and (everything or rng.random() < 0.5):
+        params["municipality"] = rng.choice(choices)
+    filtered = browser.get(query("/people/", params), name="region: registry filter")
+    open_person(browser, rng, filtered if links(filtered.text, PERSON_LINK) else listing)
+    if everything or rng.random() < 0.3:
+        browser.think()
+        figures = require(links(area.text, re.escape(area.path) + r"figures\.xlsx"), "the figures link")[0]
+        browser.get(figures, name="region: figures xlsx", expect=Expect(content_type=XLSX))
+
+
+def importer_journey(browser: Browser, rng: random.Random, *, everything: bool = False) -> None:
+    """A school's curator who loads the school's spreadsheet (a few hundred to 2,000 teachers): between
+    two uploads (under load the driver starts them, see ``WORK``; with ``everything`` the journey does,
+    when the driver has a file) a look at the school's people."""
+    browser.get("/", name="home")
+    if everything and browser.import_file() is not None:
+        start_import(browser)
+    browser.think()
+    listing = browser.get("/people/", name="registry: list")
+    open_person(browser, rng, listing)
+
+
+def mentor_journey(browser: Browser, rng: random.Random, *, everything: bool = False) -> None:
+    """A mentor: the desk (the mentees, their programs, the activities due), a program with one
+    activity marked done or the mark taken back, the notices."""
+    home = browser.get("/", name="home")
+    programs = require(links(home.text, r"/programs/\d+/"), "a mentee's program on the desk")
+    browser.think()
+    program = browser.get(rng.choice(programs), name="program: detail")
+    mark_activity(browser, rng, program)
+    browser.think()
+    browser.get("/notices/", name="notices: list")
+
+
+def area_page(browser: Browser) -> Page:
+    """``/regions/``: it redirects to the user's only area; with several, the first one listed."""
+    area = browser.get("/regions/", name="region: area table")
+    if not re.fullmatch(AREA_PATH, area.path):
+        area = browser.get(require(links(area.text, AREA_PATH), "an area")[0], name="region: area table")
+    return area
+
+
+def start_region_report(browser: Browser) -> None:
+    """From wherever the user is: back to the region's page, and its report button."""
+    region_report(browser, area_page(browser))
+
+
+def start_import(browser: Browser) -> None:
+    import_spreadsheet(browser, require(browser.import_file(), "a spreadsheet to upload"))
+
+
+# The background work a driver may start between two steps of a journey, and whose journey.
+WORK: dict[str, Callable[[Browser], None]] = {
+    REGION_REPORT: start_region_report,
+    MUNICIPAL_REPORT: municipal_report,
+    IMPORT: start_import,
+}
+WORK_ROLES = {REGION_REPORT: "regional", MUNICIPAL_REPORT: "coordinator", IMPORT: "importer"}
+
 JOURNEYS: dict[str, Callable[..., None]] = {
+    "regional": regional_journey,
     "coordinator": coordinator_journey,
     "curator": curator_journey,
+    "importer": importer_journey,
     "director": director_journey,
+    "mentor": mentor_journey,
 }
 
 
@@ -381,5 +649,7 @@ def decide_roadmap(browser: Browser, rng: random.Random, detail: Page) -> Page |
 
 
 def kinds_of(names: Iterable[str]) -> dict[str, str]:
-    """Each page kind's target class: ``login``, ``export`` or ``page``."""
-    return {name: "login" if name in LOGIN_KINDS else "export" if name in EXPORT_KINDS else "page" for name in names}
+    """Each page kind's target class: ``login``, ``export``, ``import`` or ``page``."""
+    classes = {**dict.fromkeys(LOGIN_KINDS, "login"), **dict.fromkeys(EXPORT_KINDS, "export")}
+    classes |= dict.fromkeys(IMPORT_KINDS, "import")
+    return {name: classes.get(name, "page") for name in names}
