@@ -14,7 +14,9 @@ Run with ``make bench-load`` (it loads the region data first), or, when the data
    production mode: ``DJANGO_DEBUG`` unset, a random secret key, no HTTPS redirect and no
    secure-only cookies (plain HTTP on the loopback), mail to the console; beside it, with
    the same environment, a Procrastinate worker (``manage.py procrastinate worker``, all
-   queues); one journey per role over HTTP is a smoke test before the load;
+   queues) at a lower CPU share (``--worker-nice``, 19: on its processes and on its
+   scheduling group, which is what the kernel weighs against gunicorn's); one journey per
+   role over HTTP is a smoke test before the load;
 3. runs locust headless in a subprocess (``bench/locustfile.py``, the journeys of
    ``bench/scenario.py``): by default 100 users (8 regional coordinators, 20 municipal
    coordinators, 36 curators, 4 importing curators, 20 directors, 12 mentors) spawned at 10
