@@ -54,7 +54,7 @@ bench: bench-data
 	DJANGO_DEBUG=1 $(BIN)/python bench/run.py
 	DJANGO_DEBUG=1 $(BIN)/python bench/monitoring_bench.py
 
-# 50 simulated users on gunicorn in production mode; see bench/README.md.
+# 100 simulated users on gunicorn in production mode, with a real task worker and background jobs; see bench/README.md.
 bench-load: bench-data
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
